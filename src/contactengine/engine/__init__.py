@@ -1,0 +1,1 @@
+"""The engine: requests become facts, facts meet compiled rules, decisions come out."""

@@ -1,0 +1,228 @@
+"""Plain, fast facts for the hot path, built once per request (or loaded from a store).
+
+Everything time-like is float epoch seconds; everything a rule looks up is an attribute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from contactengine.engine.models import ContactRequest
+from contactengine.engine.zones import ZoneSet, resolve_zones
+from contactengine.language.vocabulary import US_STATES
+
+NEVER = float("inf")
+WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+@dataclass(slots=True, frozen=True)
+class Event:
+    """One past contact (a history entry)."""
+
+    at: float
+    channel: str
+    debt_ids: frozenset[str]
+    to: str | None
+    direction: str
+    outcome: str | None
+    message_left: bool | None
+    purpose: str | None
+    to_kind: str | None
+    id: str | None = None
+    in_reply_to: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class ConsentFact:
+    channel: str
+    to: str | None
+    given_at: float
+    revoked_at: float
+    given_to: str
+    kind: str
+
+
+@dataclass(slots=True, frozen=True)
+class OptOutFact:
+    channel: str
+    to: str | None
+    at: float
+
+
+@dataclass(slots=True, frozen=True)
+class InconvenientFact:
+    """A consumer-designated inconvenient time: local [start, end) seconds, half-open."""
+
+    start: int
+    end: int
+    days: frozenset[int] | None
+    channels: frozenset[str] | None
+
+
+@dataclass(slots=True)
+class Facts:
+    """What one decision needs to know; rules read these attributes directly."""
+
+    debtor_id: str
+    debt_id: str
+    debt_keys: frozenset[str]
+    debt_type: str
+    actor: str
+    channel: str
+    to: str | None
+    to_kind: str | None
+    to_employer_provided: bool
+    automated: bool
+    at: float
+    purpose: str
+    in_reply_to: str | None
+    country: str | None
+    jurisdictions: tuple[str, ...]
+    zones: ZoneSet | None
+    history: tuple[Event, ...]
+    consents: tuple[ConsentFact, ...]
+    opt_outs: tuple[OptOutFact, ...]
+    inconvenient: tuple[InconvenientFact, ...]
+    cease_communication: bool
+    attorney_represented: bool
+    employer_prohibits_contact: bool
+    bankruptcy: bool
+    deceased: bool
+    reassignment_checked_at: float | None
+    contact_kinds: dict[str, str] = field(default_factory=dict)
+
+
+def jurisdictions_for(country: str | None, state: str | None) -> tuple[str, ...]:
+    """The jurisdiction path of an address, widest first: ("US", "US-MA")."""
+    if not country:
+        return ()
+    country = country.upper()
+    path = [country]
+    if state:
+        path.append(f"{country}-{state.upper()}")
+    return tuple(path)
+
+
+def _country_of(request: ContactRequest) -> str | None:
+    address = request.debtor.address
+    if address is None:
+        return None
+    if address.country:
+        code = address.country.strip().upper()
+        return {"USA": "US", "UK": "GB", "CAN": "CA"}.get(code, code)
+    if address.state and address.state.upper() in US_STATES and address.zip:
+        return "US"
+    return None
+
+
+def _ts(value: dt.datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+def facts_from_request(request: ContactRequest) -> Facts:
+    """Turn a validated request into facts; the zone and jurisdiction work happens here."""
+    debtor = request.debtor
+    debt = request.debt
+    address = debtor.address
+    country = _country_of(request)
+    state = address.state if address else None
+    zones = resolve_zones(
+        debtor.timezone,
+        address.zip if address else None,
+        country,
+        tuple(p.number for p in debtor.phones),
+    )
+    kinds: dict[str, str] = {p.number: p.kind for p in debtor.phones}
+    kinds.update({e.address.lower(): "email" for e in debtor.emails})
+    to = request.to.lower() if request.to and request.channel == "email" else request.to
+    to_employer = any(e.employer_provided for e in debtor.emails if e.address.lower() == to)
+    reassignment = next(
+        (_ts(p.reassignment_checked_at) for p in debtor.phones if p.number == to), None
+    )
+    debt_keys = frozenset(k for k in (debt.id, debt.account_id) if k)
+    flags = debtor.flags
+    history = tuple(
+        sorted(
+            (
+                Event(
+                    at=h.at.timestamp(),
+                    channel=h.channel,
+                    debt_ids=frozenset(h.debt_ids),
+                    to=h.to.lower() if h.to and "@" in h.to else h.to,
+                    direction=h.direction,
+                    outcome=h.outcome,
+                    message_left=h.message_left,
+                    purpose=h.purpose,
+                    to_kind=kinds.get((h.to or "").lower() if h.to and "@" in h.to else h.to or ""),
+                    id=h.id,
+                    in_reply_to=h.in_reply_to,
+                )
+                for h in request.history
+            ),
+            key=lambda e: e.at,
+        )
+    )
+    return Facts(
+        debtor_id=debtor.id,
+        debt_id=debt.id,
+        debt_keys=debt_keys,
+        debt_type=debt.type,
+        actor=debt.actor,
+        channel=request.channel,
+        to=to,
+        to_kind="email" if request.channel == "email" else kinds.get(to or "", None),
+        to_employer_provided=to_employer,
+        automated=request.automated,
+        at=request.at.timestamp(),
+        purpose=request.purpose,
+        in_reply_to=request.in_reply_to,
+        country=country,
+        jurisdictions=jurisdictions_for(country, state),
+        zones=zones,
+        history=history,
+        consents=tuple(
+            ConsentFact(
+                channel=c.channel,
+                to=c.to.lower() if c.to and "@" in c.to else c.to,
+                given_at=c.given_at.timestamp(),
+                revoked_at=c.revoked_at.timestamp() if c.revoked_at else NEVER,
+                given_to=c.given_to,
+                kind=c.kind,
+            )
+            for c in debtor.consents
+        ),
+        opt_outs=tuple(
+            OptOutFact(
+                channel=o.channel,
+                to=o.to.lower() if o.to and "@" in o.to else o.to,
+                at=o.at.timestamp(),
+            )
+            for o in debtor.opt_outs
+        ),
+        inconvenient=tuple(
+            InconvenientFact(
+                start=_minutes(i.start),
+                end=_minutes(i.end),
+                days=frozenset(WEEKDAY_INDEX[d] for d in i.days) if i.days else None,
+                channels=frozenset(i.channels) if i.channels else None,
+            )
+            for i in debtor.inconvenient_times
+        ),
+        cease_communication=_applies_to_debt(flags.cease_communication, debt_keys),
+        attorney_represented=_applies_to_debt(flags.attorney_represented, debt_keys),
+        employer_prohibits_contact=flags.employer_prohibits_contact,
+        bankruptcy=flags.bankruptcy,
+        deceased=flags.deceased,
+        reassignment_checked_at=reassignment,
+        contact_kinds=kinds,
+    )
+
+
+def _applies_to_debt(debt_ids: list[str], keys: frozenset[str]) -> bool:
+    return "*" in debt_ids or any(d in keys for d in debt_ids)

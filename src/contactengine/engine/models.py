@@ -1,0 +1,287 @@
+"""The decision contract (SPEC §5) as pydantic models: the boundary of every entry point.
+
+Requests are validated here once; the hot path works on the plain `Facts` built from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+Channel = Literal["call", "sms", "email", "letter"]
+PhoneKind = Literal["mobile", "landline", "work", "voip", "toll_free"]
+Actor = Literal["debt_collector", "creditor"]
+Purpose = Literal[
+    "collection",
+    "response_to_consumer",
+    "opt_out_confirmation",
+    "cease_exception_notice",
+    "validation_notice",
+    "e_consent_request",
+]
+Outcome = Literal[
+    "not_connected",
+    "no_answer",
+    "voicemail",
+    "limited_content_message",
+    "conversation",
+    "wrong_party",
+    "sent",
+    "delivered",
+    "failed",
+    "bounced",
+]
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Address(_Model):
+    line1: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+
+
+class Phone(_Model):
+    number: str
+    kind: PhoneKind
+    reassignment_checked_at: AwareDatetime | None = None
+
+    @field_validator("number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        try:
+            parsed = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException as exc:
+            raise ValueError(f"`{value}` is not a phone number in +E.164 form") from exc
+        if not phonenumbers.is_possible_number(parsed):
+            raise ValueError(f"`{value}` is not a possible phone number")
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class Email(_Model):
+    address: str
+    employer_provided: bool = False
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        local, at, domain = value.partition("@")
+        if not at or not local or "." not in domain or " " in value:
+            raise ValueError(f"`{value}` is not an email address")
+        return value
+
+
+class Consent(_Model):
+    channel: Channel
+    to: str | None = None
+    given_at: AwareDatetime
+    revoked_at: AwareDatetime | None = None
+    source: str | None = None
+    given_to: Literal["debt_collector", "creditor", "prior_collector"] = "creditor"
+    kind: Literal["express", "esign", "call_time"] = "express"
+
+
+class OptOut(_Model):
+    channel: Channel
+    to: str | None = None
+    at: AwareDatetime
+
+
+class Flags(_Model):
+    cease_communication: list[str] = Field(default_factory=list)
+    attorney_represented: list[str] = Field(default_factory=list)
+    employer_prohibits_contact: bool = False
+    bankruptcy: bool = False
+    deceased: bool = False
+
+
+class InconvenientTime(_Model):
+    start: str = Field(pattern=HHMM)
+    end: str = Field(pattern=HHMM)
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
+    channels: list[Channel] | None = None
+    stated_at: AwareDatetime | None = None
+    source: str | None = None
+
+
+class Debtor(_Model):
+    id: str = Field(min_length=1)
+    address: Address | None = None
+    timezone: str | None = None
+    phones: list[Phone] = Field(default_factory=list)
+    emails: list[Email] = Field(default_factory=list)
+    consents: list[Consent] = Field(default_factory=list)
+    opt_outs: list[OptOut] = Field(default_factory=list)
+    flags: Flags = Field(default_factory=Flags)
+    inconvenient_times: list[InconvenientTime] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"`{value}` is not an IANA time zone such as America/Chicago") from exc
+        return value
+
+
+class Debt(_Model):
+    id: str = Field(min_length=1)
+    type: str = "other"
+    actor: Actor
+    account_id: str | None = None
+
+
+class HistoryEntry(_Model):
+    id: str | None = None
+    channel: Channel
+    debt_ids: list[str] = Field(default_factory=list)
+    to: str | None = None
+    at: AwareDatetime
+    direction: Literal["outbound", "inbound"] = "outbound"
+    outcome: Outcome | None = None
+    message_left: bool | None = None
+    in_reply_to: str | None = None
+    purpose: Purpose | None = None
+
+
+class ContactRequest(_Model):
+    debtor: Debtor
+    debt: Debt
+    channel: Channel
+    to: str | None = None
+    automated: bool = False
+    at: AwareDatetime
+    purpose: Purpose = "collection"
+    in_reply_to: str | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _to_is_a_contact_point(self) -> ContactRequest:
+        if self.channel in ("call", "sms"):
+            numbers = {p.number for p in self.debtor.phones}
+            if self.to is None:
+                raise ValueError(f"`to` is required for a {self.channel}: name one of the debtor's phones")
+            normalized = _normalize_phone(self.to)
+            if normalized not in numbers:
+                raise ValueError(f"`to` ({self.to}) is not one of the debtor's phones")
+            object.__setattr__(self, "to", normalized)
+        elif self.channel == "email":
+            addresses = {e.address.lower() for e in self.debtor.emails}
+            if self.to is None or self.to.lower() not in addresses:
+                raise ValueError(f"`to` ({self.to}) is not one of the debtor's email addresses")
+        return self
+
+
+def _normalize_phone(value: str) -> str:
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class Reason(BaseModel):
+    rule: str
+    citation: str | None
+    message: str
+    source: str
+    until: str | None = None
+
+
+class ZoneEvidence(BaseModel):
+    zone: str
+    from_: str = Field(alias="from", serialization_alias="from")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Decision(BaseModel):
+    """SPEC §5 decision; `jurisdictions` and `required_content` extend the contract."""
+
+    allowed: bool
+    decision_id: str
+    ruleset: str
+    at: str
+    reasons: list[Reason]
+    warnings: list[Reason]
+    next_allowed_at: str | None
+    zones: list[ZoneEvidence]
+    jurisdictions: list[str] = Field(default_factory=list)
+    required_content: list[str] = Field(default_factory=list)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True)
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class RequestError(Exception):
+    """A request that cannot be decided: each bad field named, with what is wrong."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"error": "invalid request", "fields": [e.model_dump() for e in self.errors]}
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError) -> RequestError:
+        errors = []
+        for item in exc.errors():
+            location = ".".join(str(p) for p in item["loc"]) or "request"
+            errors.append(FieldError(field=location, message=_readable(item)))
+        return cls(errors)
+
+
+def _readable(item: Any) -> str:
+    kind = item.get("type", "")
+    if kind == "timezone_aware":
+        return "this time has no UTC offset; write it like 2026-06-08T14:00:00Z"
+    if kind == "literal_error":
+        expected = item.get("ctx", {}).get("expected", "")
+        return f"`{item.get('input')}` is not allowed here; expected {expected}"
+    if kind == "missing":
+        return "this field is required"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    message = str(item.get("msg", "invalid value"))
+    return message.removeprefix("Value error, ")
+
+
+def parse_request(data: Any) -> ContactRequest:
+    """A validated request, or a `RequestError` naming every bad field."""
+    try:
+        return ContactRequest.model_validate(data)
+    except ValidationError as exc:
+        raise RequestError.from_validation(exc) from None
+
+
+def iso(ts: float) -> str:
+    """An epoch instant as ISO 8601 UTC with `Z`, seconds precision unless finer is needed."""
+    value = dt.datetime.fromtimestamp(ts, dt.UTC)
+    text = value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
+    return text.replace("+00:00", "Z")

@@ -1,0 +1,383 @@
+"""Evaluable rule conditions: each node says its value at an instant and when it may change.
+
+`value(ctx, zi, t)` is the condition at instant `t` in candidate zone `zi`.
+`next_change(ctx, zi, t)` is an instant after `t` before which the value cannot change
+(`INF` when it never will). The next-allowed-time search jumps by these, so it is exact:
+it never passes an instant where the decision could differ.
+"""
+
+from __future__ import annotations
+
+import operator
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contactengine.engine import timeutil
+from contactengine.engine.context import EvalContext
+from contactengine.engine.facts import ConsentFact, Event, OptOutFact
+from contactengine.engine.timeutil import INF
+
+COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+class Node:
+    """A boolean condition over facts and time."""
+
+    zonal = False  # True when the value depends on the candidate zone
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        raise NotImplementedError  # pragma: no cover - every node overrides it
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        return INF
+
+    def counts(self) -> list[CountNode]:
+        return []
+
+
+class Const(Node):
+    def __init__(self, constant: bool) -> None:
+        self.constant = constant
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        return self.constant
+
+
+class Static(Node):
+    """A condition on facts that do not change with time (flags, channel, purpose)."""
+
+    def __init__(self, test: Callable[[EvalContext], bool]) -> None:
+        self.test = test
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        return self.test(ctx)
+
+
+class Not(Node):
+    def __init__(self, operand: Node) -> None:
+        self.operand = operand
+        self.zonal = operand.zonal
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        return not self.operand.value(ctx, zi, t)
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        return self.operand.next_change(ctx, zi, t)
+
+    def counts(self) -> list[CountNode]:
+        return self.operand.counts()
+
+
+class And(Node):
+    def __init__(self, parts: list[Node]) -> None:
+        self.parts = parts
+        self.zonal = any(p.zonal for p in parts)
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        return all(p.value(ctx, zi, t) for p in self.parts)
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        false_parts = [p for p in self.parts if not p.value(ctx, zi, t)]
+        if false_parts:  # stays false until every false part has changed at least once
+            return max(p.next_change(ctx, zi, t) for p in false_parts)
+        return min((p.next_change(ctx, zi, t) for p in self.parts), default=INF)
+
+    def counts(self) -> list[CountNode]:
+        return [c for p in self.parts for c in p.counts()]
+
+
+class Or(Node):
+    def __init__(self, parts: list[Node]) -> None:
+        self.parts = parts
+        self.zonal = any(p.zonal for p in parts)
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        return any(p.value(ctx, zi, t) for p in self.parts)
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        true_parts = [p for p in self.parts if p.value(ctx, zi, t)]
+        if true_parts:  # stays true until every true part has changed at least once
+            return max(p.next_change(ctx, zi, t) for p in true_parts)
+        return min((p.next_change(ctx, zi, t) for p in self.parts), default=INF)
+
+    def counts(self) -> list[CountNode]:
+        return [c for p in self.parts for c in p.counts()]
+
+
+class ClockWindow(Node):
+    """Local time of day inside a union of half-open [start, end) intervals (seconds)."""
+
+    zonal = True
+
+    def __init__(self, intervals: list[tuple[int, int]]) -> None:
+        self.intervals = intervals
+        self.boundaries = tuple(sorted({s % 86400 for iv in intervals for s in iv}))
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        now = timeutil.seconds_of_day(ctx.local(zi, t))
+        return any(start <= now < end for start, end in self.intervals)
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        return timeutil.next_clock_crossing(t, ctx.zones[zi], self.boundaries)
+
+
+class DayTest(Node):
+    """A test on the local date (weekday, holiday, date range): changes only at midnight."""
+
+    zonal = True
+
+    def __init__(self, test: Callable[[Any], bool]) -> None:
+        self.test = test
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        return self.test(ctx.local(zi, t).date())
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        return timeutil.next_midnight(t, ctx.zones[zi])
+
+
+class InconvenientTime(Node):
+    """Inside a time the consumer said is inconvenient, on this channel, in this zone."""
+
+    zonal = True
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        facts = ctx.facts
+        if not facts.inconvenient:
+            return False
+        here = ctx.local(zi, t)
+        now = timeutil.seconds_of_day(here)
+        weekday = here.weekday()
+        for item in facts.inconvenient:
+            if item.channels is not None and facts.channel not in item.channels:
+                continue
+            if item.start < item.end:
+                inside = item.start <= now < item.end
+                day = weekday
+            else:  # wraps midnight: the part after midnight belongs to the day it started
+                inside = now >= item.start or now < item.end
+                day = weekday if now >= item.start else (weekday - 1) % 7
+            if inside and (item.days is None or day in item.days):
+                return True
+        return False
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        items = ctx.facts.inconvenient
+        if not items:
+            return INF
+        boundaries = tuple(sorted({b % 86400 for i in items for b in (i.start, i.end)} | {0}))
+        return timeutil.next_clock_crossing(t, ctx.zones[zi], boundaries)
+
+
+# --- counting over history ---------------------------------------------------------------
+
+EventTest = Callable[[EvalContext, int, Event], bool]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Rolling `seconds`, or `calendar` days/weeks counted in local dates (day of `t` = 1)."""
+
+    seconds: float | None = None
+    calendar_days: int | None = None
+    calendar_weeks: int | None = None
+
+    @property
+    def is_calendar(self) -> bool:
+        return self.seconds is None and (self.calendar_days or self.calendar_weeks) is not None
+
+    @property
+    def is_ever(self) -> bool:
+        return self.seconds is None and not self.is_calendar
+
+
+def _week(ordinal: int) -> int:
+    return (ordinal - 1) // 7  # weeks start on Monday (date.toordinal() of a Monday ≡ 1 mod 7)
+
+
+class CountNode:
+    """How many history events match: channels, key, filter, window; per zone if needed."""
+
+    def __init__(
+        self,
+        channels: frozenset[str],
+        key: str,
+        window: Window,
+        where: EventTest | None,
+        where_zonal: bool,
+        label: str,
+    ) -> None:
+        self.channels = channels
+        self.key = key
+        self.window = window
+        self.where = where
+        self.zonal = window.is_calendar or where_zonal
+        self.where_zonal = where_zonal
+        self.label = label
+
+    def _selected(self, ctx: EvalContext, zi: int) -> tuple[list[float], list[int]]:
+        cache_key = (id(self), zi if self.zonal else -1)
+        found: tuple[list[float], list[int]] | None = ctx.cache.get(cache_key)
+        if found is not None:
+            return found
+        facts = ctx.facts
+        times: list[float] = []
+        ordinals: list[int] = []
+        for event in facts.history:
+            if event.channel not in self.channels:
+                continue
+            if self.key == "debt" and not (event.debt_ids & facts.debt_keys):
+                continue
+            if self.key == "contact" and event.to != facts.to:
+                continue
+            if self.where is not None and not self.where(ctx, zi, event):
+                continue
+            times.append(event.at)
+            if self.window.is_calendar:
+                ordinal = ctx.ordinal(zi, event.at)
+                ordinals.append(_week(ordinal) if self.window.calendar_weeks else ordinal)
+        found = (times, ordinals)
+        ctx.cache[cache_key] = found
+        return found
+
+    def count(self, ctx: EvalContext, zi: int, t: float) -> int:
+        times, ordinals = self._selected(ctx, zi)
+        window = self.window
+        if window.seconds is not None:
+            return len(times) - bisect_right(times, t - window.seconds)
+        if window.calendar_days is not None:
+            first = ctx.ordinal(zi, t) - window.calendar_days + 1
+            return len(ordinals) - bisect_left(ordinals, first)
+        if window.calendar_weeks is not None:
+            first = _week(ctx.ordinal(zi, t)) - window.calendar_weeks + 1
+            return len(ordinals) - bisect_left(ordinals, first)
+        return len(times)
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        times, _ = self._selected(ctx, zi)
+        window = self.window
+        if window.seconds is not None:
+            index = bisect_right(times, t - window.seconds)
+            return times[index] + window.seconds if index < len(times) else INF
+        if self.count(ctx, zi, t) == 0:
+            return INF
+        if window.calendar_days is not None:
+            return timeutil.next_midnight(t, ctx.zones[zi])
+        if window.calendar_weeks is not None:
+            return timeutil.next_week_start(t, ctx.zones[zi])
+        return INF
+
+
+class CountCompare(Node):
+    """`count(...) op N`, or `any(...)` as `count(...) >= 1`."""
+
+    def __init__(self, count: CountNode, op: str, number: int) -> None:
+        self.count_node = count
+        self.compare = COMPARATORS[op]
+        self.number = number
+        self.zonal = count.zonal
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        return self.compare(self.count_node.count(ctx, zi, t), self.number)
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        return self.count_node.next_change(ctx, zi, t)
+
+    def counts(self) -> list[CountNode]:
+        return [self.count_node]
+
+
+# --- consents, opt-outs, reassignment checks --------------------------------------------
+
+Record = ConsentFact | OptOutFact
+
+
+class RecordTest(Node):
+    """Whether a matching consent or opt-out is in force at `t`, within an optional window.
+
+    Consents hold from `given_at` until `revoked_at`; opt-outs hold from `at` on.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        channels: frozenset[str] | None,
+        window: Window,
+        where: Callable[[Record], bool] | None,
+    ) -> None:
+        self.kind = kind
+        self.channels = channels
+        self.window = window
+        self.where = where
+        self.zonal = window.is_calendar
+
+    def _records(self, ctx: EvalContext) -> list[tuple[float, float]]:
+        cache_key = (id(self), "records")
+        found: list[tuple[float, float]] | None = ctx.cache.get(cache_key)
+        if found is not None:
+            return found
+        facts = ctx.facts
+        channels = self.channels or frozenset((facts.channel,))
+        found = []
+        if self.kind == "consent":
+            for consent in facts.consents:
+                if self._matches(consent, channels, facts.to):
+                    found.append((consent.given_at, consent.revoked_at))
+        elif self.kind == "opt_out":
+            for opt_out in facts.opt_outs:
+                if self._matches(opt_out, channels, facts.to):
+                    found.append((opt_out.at, INF))
+        elif facts.reassignment_checked_at is not None:
+            found.append((facts.reassignment_checked_at, INF))
+        ctx.cache[cache_key] = found
+        return found
+
+    def _matches(self, record: Record, channels: frozenset[str], to: str | None) -> bool:
+        if record.channel not in channels:
+            return False
+        if record.to is not None and record.to != to:
+            return False
+        return self.where is None or self.where(record)
+
+    def holds_at(self, ctx: EvalContext, zi: int, t: float, start: float, end: float) -> bool:
+        if not start <= t < end:
+            return False
+        window = self.window
+        if window.seconds is not None:
+            return t < start + window.seconds
+        if window.calendar_days is not None:
+            return ctx.ordinal(zi, t) <= ctx.ordinal(zi, start) + window.calendar_days - 1
+        if window.calendar_weeks is not None:
+            return _week(ctx.ordinal(zi, t)) <= _week(ctx.ordinal(zi, start)) + window.calendar_weeks - 1
+        return True
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        return any(self.holds_at(ctx, zi, t, s, e) for s, e in self._records(ctx))
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        best = INF
+        for start, end in self._records(ctx):
+            for edge in (start, end):
+                if t < edge < best:
+                    best = edge
+            window = self.window
+            if window.seconds is not None:
+                edge = start + window.seconds
+                if t < edge < best:
+                    best = edge
+            elif window.is_calendar and start <= t < end:
+                best = min(best, timeutil.next_midnight(t, ctx.zones[zi]))
+        return best
+
+    def at_event(self, ctx: EvalContext, zi: int, event: Event) -> bool:
+        """The same test with the event's time as `now` (inside a `where`)."""
+        return any(self.holds_at(ctx, zi, event.at, s, e) for s, e in self._records(ctx))

@@ -1,0 +1,135 @@
+"""Candidate time zones for a debtor, each with the evidence it came from (SPEC §4).
+
+A zone the debtor confirmed replaces the rest. Otherwise the address ZIP and the area code
+of every phone on file each add theirs; non-geographic numbers add nothing. With nothing
+resolved, the jurisdiction's fallback set applies; with no jurisdiction, nothing does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+import zipcodes
+from phonenumbers import timezone as phone_timezone
+
+from contactengine.engine.masking import mask_phone
+
+FALLBACK_ZONES: dict[str, tuple[str, ...]] = {
+    "US": (
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Phoenix",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "America/Adak",
+        "Pacific/Honolulu",
+        "America/Puerto_Rico",
+    ),
+    "CA": (
+        "America/St_Johns",
+        "America/Halifax",
+        "America/Toronto",
+        "America/Winnipeg",
+        "America/Regina",
+        "America/Edmonton",
+        "America/Vancouver",
+    ),
+    "GB": ("Europe/London",),
+}
+
+# An area code served by more zones than this is not geographic (toll-free, non-geographic).
+MAX_ZONES_PER_NUMBER = 2
+NON_GEOGRAPHIC = {
+    phonenumbers.PhoneNumberType.TOLL_FREE,
+    phonenumbers.PhoneNumberType.PREMIUM_RATE,
+    phonenumbers.PhoneNumberType.SHARED_COST,
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+    phonenumbers.PhoneNumberType.UAN,
+}
+
+
+@dataclass(frozen=True)
+class ZoneSet:
+    """Zones in a stable order with where each came from; `fallback` when none resolved."""
+
+    names: tuple[str, ...]
+    evidence: tuple[tuple[str, str], ...]
+    fallback: bool
+
+    @property
+    def zones(self) -> tuple[ZoneInfo, ...]:
+        return tuple(zone_info(n) for n in self.names)
+
+
+@lru_cache(maxsize=None)
+def zone_info(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=65536)
+def zone_for_zip(zip_code: str) -> str | None:
+    """The IANA zone of a US ZIP from the offline table, or None when unknown."""
+    digits = zip_code.strip()[:5]
+    if len(digits) != 5 or not digits.isdigit():
+        return None
+    try:
+        matches = zipcodes.matching(digits)
+    except (ValueError, TypeError):
+        return None
+    for match in matches:
+        zone = match.get("timezone")
+        if zone:
+            return str(zone)
+    return None
+
+
+@lru_cache(maxsize=65536)
+def zones_for_phone(number: str) -> tuple[str, ...]:
+    """Zones the number's area code indicates; empty for non-geographic numbers."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return ()
+    if phonenumbers.number_type(parsed) in NON_GEOGRAPHIC:
+        return ()
+    zones = tuple(z for z in phone_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
+    if len(zones) > MAX_ZONES_PER_NUMBER:
+        return ()
+    return zones
+
+
+def resolve_zones(
+    confirmed: str | None,
+    zip_code: str | None,
+    country: str | None,
+    phones: tuple[str, ...],
+) -> ZoneSet | None:
+    """The debtor's candidate zones, or None when nothing, not even a country, is known."""
+    if confirmed:
+        return ZoneSet((confirmed,), ((confirmed, "confirmed by the debtor"),), False)
+    names: list[str] = []
+    evidence: list[tuple[str, str]] = []
+
+    def add(zone: str, source: str) -> None:
+        if zone not in names:
+            names.append(zone)
+            evidence.append((zone, source))
+
+    if zip_code and (country or "US") == "US":
+        zone = zone_for_zip(zip_code)
+        if zone:
+            add(zone, f"address zip {zip_code}")
+    for number in phones:
+        for zone in zones_for_phone(number):
+            add(zone, f"area code of phone {mask_phone(number)}")
+    if names:
+        return ZoneSet(tuple(names), tuple(evidence), False)
+    fallback = FALLBACK_ZONES.get((country or "").upper())
+    if fallback is None:
+        return None
+    source = f"fallback: every {country} zone (no location on file)"
+    return ZoneSet(fallback, tuple((z, source) for z in fallback), True)

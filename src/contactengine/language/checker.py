@@ -1,0 +1,455 @@
+"""Checks parsed rule files and collects every problem before anything runs.
+
+Names are resolved against `vocabulary`, types are inferred bottom-up, and rule-level
+promises (an id used once, channels named, a decision stated, a citation) are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from contactengine.language import ast
+from contactengine.language import vocabulary as v
+from contactengine.language.diagnostics import Diagnostic, did_you_mean
+
+SINGLE_CLAUSES = ("title", "citation", "effective", "jurisdiction", "actor", "channels", "message")
+DECISION_CLAUSES = ("deny", "warn", "allow_only", "require")
+CONDITION_CLAUSES = ("deny", "warn", "allow_only", "unless", "applies_when")
+
+
+def check(files: Iterable[ast.RuleFile]) -> list[Diagnostic]:
+    """All diagnostics for these files, sorted by position."""
+    problems: list[Diagnostic] = []
+    seen: dict[str, ast.Name] = {}
+    for rule_file in files:
+        if not rule_file.rules:
+            problems.append(
+                Diagnostic(
+                    "W003",
+                    "warning",
+                    "this file has no rules",
+                    ast.Span(rule_file.path, 1, 1, 1, 1),
+                    "add a rule (`rule some-id ... end`) or remove the file",
+                )
+            )
+        for rule in rule_file.rules:
+            first = seen.get(rule.id.name)
+            if first is not None:
+                problems.append(
+                    Diagnostic(
+                        "E040",
+                        "error",
+                        f"rule id `{rule.id.name}` is already used",
+                        rule.id.span,
+                        f"ids must be unique across the rule set; the first is at {first.span}",
+                    )
+                )
+            else:
+                seen[rule.id.name] = rule.id
+            problems.extend(_RuleChecker(rule).run())
+    return sorted(problems, key=Diagnostic.sort_key)
+
+
+class _RuleChecker:
+    def __init__(self, rule: ast.Rule) -> None:
+        self.rule = rule
+        self.problems: list[Diagnostic] = []
+        self.inside_where = False
+
+    def error(self, code: str, message: str, span: ast.Span, help_text: str | None = None) -> None:
+        self.problems.append(Diagnostic(code, "error", message, span, help_text))
+
+    def warning(self, code: str, message: str, span: ast.Span, help_text: str | None = None) -> None:
+        self.problems.append(Diagnostic(code, "warning", message, span, help_text))
+
+    def run(self) -> list[Diagnostic]:
+        rule = self.rule
+        for kind in SINGLE_CLAUSES:
+            for extra in rule.all(kind)[1:]:
+                self.error(
+                    "E043",
+                    f"rule `{rule.id.name}` has more than one `{extra.kind}` line",
+                    extra.span,
+                    "merge them into one line",
+                )
+        if rule.first("channels") is None:
+            self.error(
+                "E041",
+                f"rule `{rule.id.name}` names no channels",
+                rule.id.span,
+                "add a line such as `channels call, sms, email`",
+            )
+        if rule.first("jurisdiction") is None:
+            self.error(
+                "E044",
+                f"rule `{rule.id.name}` names no jurisdiction",
+                rule.id.span,
+                "add a line such as `jurisdiction US`",
+            )
+        if not any(rule.first(kind) for kind in DECISION_CLAUSES):
+            self.error(
+                "E042",
+                f"rule `{rule.id.name}` never denies, warns or requires anything",
+                rule.id.span,
+                "add a line such as `deny when ...` or `allow only when ...`",
+            )
+        if rule.first("citation") is None:
+            self.warning(
+                "W001",
+                f"rule `{rule.id.name}` has no citation",
+                rule.id.span,
+                'add the law it enforces, e.g. `citation "12 CFR 1006.14(b)(2)"`',
+            )
+        if rule.first("title") is None:
+            self.warning(
+                "W002",
+                f"rule `{rule.id.name}` has no title",
+                rule.id.span,
+                'add a one-line summary, e.g. `title "No calls before 08:00"`',
+            )
+        for clause in rule.clauses:
+            self.clause(clause)
+        return self.problems
+
+    def clause(self, clause: ast.Clause) -> None:
+        if isinstance(clause, ast.WordsClause):
+            self.words(clause)
+        elif isinstance(clause, ast.EffectiveClause):
+            self.effective(clause)
+        elif isinstance(clause, ast.ExprClause):
+            self.condition(clause.expr, v.REQUEST_FIELDS)
+        elif isinstance(clause, ast.TextClause) and not clause.text.strip():
+            self.error("E045", f"the `{clause.kind}` text is empty", clause.span, "write it out")
+
+    def words(self, clause: ast.WordsClause) -> None:
+        known: tuple[str, ...]
+        if clause.kind == "channels":
+            known, what = v.CHANNELS, "channel"
+        elif clause.kind == "actor":
+            known, what = v.ACTORS, "actor"
+        elif clause.kind == "jurisdiction":
+            known, what = v.JURISDICTIONS, "jurisdiction"
+        elif clause.kind == "debt_types":
+            known, what = v.DEBT_TYPES, "debt type"
+        else:
+            return
+        seen: set[str] = set()
+        for word in clause.words:
+            if word.name in seen:
+                self.warning("W004", f"`{word.name}` is listed twice", word.span, "remove one")
+            seen.add(word.name)
+            if word.name not in known:
+                hint = did_you_mean(word.name, known)
+                if what == "jurisdiction" and hint is None:
+                    hint = "use a country (`US`), a state (`US-MA`), a province (`CA-ON`) or `US-NY-NYC`"
+                elif hint is None:
+                    hint = f"known {what}s: " + ", ".join(f"`{k}`" for k in known)
+                code = {"channel": "E010", "jurisdiction": "E013", "actor": "E014"}.get(what, "E012")
+                self.error(code, f"unknown {what} `{word.name}`", word.span, hint)
+
+    def effective(self, clause: ast.EffectiveClause) -> None:
+        start = self.date(clause.start) if clause.start else None
+        until = self.date(clause.until) if clause.until else None
+        if start and until and until <= start and clause.until:
+            self.error(
+                "E024",
+                f"the rule stops being effective ({clause.until.text}) before it starts"
+                + (f" ({clause.start.text})" if clause.start else ""),
+                clause.until.span,
+                "`effective from A until B` needs B after A",
+            )
+
+    def date(self, lit: ast.DateLit) -> object:
+        value = ast.parse_date(lit.text)
+        if value is None:
+            self.error("E021", f"`{lit.text}` is not a date", lit.span, "write dates as YYYY-MM-DD")
+        return value
+
+    # --- expressions -------------------------------------------------------------------
+
+    def condition(self, expr: ast.Expr, scope: dict[str, v.Type]) -> None:
+        found = self.type_of(expr, scope)
+        if found is not None and found.kind != "bool":
+            self.error(
+                "E031",
+                f"this condition is {found.label}, not true or false",
+                expr.span,
+                "compare it with something, e.g. `count(calls within 7 days) >= 7`",
+            )
+
+    def type_of(self, expr: ast.Expr, scope: dict[str, v.Type]) -> v.Type | None:
+        """The type of `expr`, or None when a problem inside it was already reported."""
+        if isinstance(expr, (ast.And, ast.Or)):
+            self.condition(expr.left, scope)
+            self.condition(expr.right, scope)
+            return v.BOOL
+        if isinstance(expr, ast.Not):
+            self.condition(expr.operand, scope)
+            return v.BOOL
+        if isinstance(expr, ast.Name):
+            return self.field(expr, scope)
+        if isinstance(expr, ast.Number):
+            return v.NUMBER
+        if isinstance(expr, ast.TimeOfDay):
+            return self.time_of_day(expr)
+        if isinstance(expr, ast.DateLit):
+            return v.DATE if self.date(expr) else None
+        if isinstance(expr, ast.Duration):
+            self.duration(expr)
+            return v.DURATION
+        if isinstance(expr, ast.String):
+            return v.TEXT
+        if isinstance(expr, ast.Bool):
+            return v.BOOL
+        if isinstance(expr, (ast.LocalTime, ast.LocalDay, ast.LocalDate, ast.Holiday)):
+            return self.local(expr)
+        if isinstance(expr, ast.Call):
+            return self.call(expr, scope)
+        if isinstance(expr, ast.Compare):
+            self.compare(expr.left, expr.right, expr.op, expr.span, scope)
+            return v.BOOL
+        if isinstance(expr, ast.Between):
+            self.between(expr, scope)
+            return v.BOOL
+        if isinstance(expr, ast.In):
+            self.membership(expr, scope)
+            return v.BOOL
+        if isinstance(expr, ast.ListExpr):
+            self.error(
+                "E032",
+                "a list can only follow `in`",
+                expr.span,
+                "write `purpose in [collection, validation_notice]`",
+            )
+            return None
+        raise AssertionError(f"unhandled node {type(expr).__name__}")
+
+    def local(self, expr: ast.LocalTime | ast.LocalDay | ast.LocalDate | ast.Holiday) -> v.Type | None:
+        if self.inside_where:
+            self.error(
+                "E019",
+                "the local clock cannot be used inside `where`",
+                expr.span,
+                "`where` looks at each past contact; test the clock outside the count",
+            )
+            return None
+        if isinstance(expr, ast.Holiday):
+            self.calendar(expr.calendar)
+            return v.BOOL
+        return {ast.LocalTime: v.TIME, ast.LocalDay: v.DAY, ast.LocalDate: v.DATE}[type(expr)]
+
+    def field(self, name: ast.Name, scope: dict[str, v.Type]) -> v.Type | None:
+        found = scope.get(name.name)
+        if found is not None:
+            return found
+        hint = did_you_mean(name.name, scope)
+        if hint is None:
+            hint = "known fields here: " + ", ".join(f"`{k}`" for k in scope)
+        self.error("E011", f"unknown field `{name.name}`", name.span, hint)
+        return None
+
+    def value_of(self, expr: ast.Expr, expected: v.Type | None, scope: dict[str, v.Type]) -> v.Type | None:
+        """Type of a comparison's right side: a bare name there may be a value, not a field."""
+        if isinstance(expr, ast.Name) and expected is not None and expected.kind in ("enum", "day"):
+            if expr.name in expected.values:
+                return expected
+            if expr.name not in scope:
+                hint = did_you_mean(expr.name, expected.values) or (
+                    "expected one of " + ", ".join(f"`{x}`" for x in expected.values[:8])
+                )
+                self.error("E012", f"unknown value `{expr.name}` for {expected.label}", expr.span, hint)
+                return None
+        return self.type_of(expr, scope)
+
+    def compare(
+        self, left: ast.Expr, right: ast.Expr, op: str, span: ast.Span, scope: dict[str, v.Type]
+    ) -> None:
+        left_type = self.type_of(left, scope)
+        right_type = self.value_of(right, left_type, scope)
+        if left_type is None or right_type is None:
+            return
+        if not _is_fixed(right, left_type) or _is_fixed(left, None):
+            self.error(
+                "E036",
+                "compare a field or count on the left with a fixed value on the right",
+                span,
+                "write it as `count(calls within 7 days) >= 7` or `purpose is collection`",
+            )
+            return
+        if left_type.kind != right_type.kind or (
+            left_type.kind == "enum" and set(right_type.values) != set(left_type.values)
+        ):
+            self.error(
+                "E030",
+                f"cannot compare {left_type.label} with {right_type.label}",
+                span,
+                _compare_help(left_type),
+            )
+            return
+        if op not in ("=", "!=") and left_type.kind in ("bool", "enum", "text", "day"):
+            self.error(
+                "E033",
+                f"`{op}` does not apply to {left_type.label}",
+                span,
+                "use `is`, `is not`, `=` or `!=`",
+            )
+
+    def between(self, expr: ast.Between, scope: dict[str, v.Type]) -> None:
+        operand = self.type_of(expr.operand, scope)
+        low = self.type_of(expr.low, scope)
+        high = self.type_of(expr.high, scope)
+        if operand is None or low is None or high is None:
+            return
+        if operand.kind not in ("time", "date", "number"):
+            self.error("E034", f"`between` does not apply to {operand.label}", expr.span)
+            return
+        for bound in (low, high):
+            if bound.kind != operand.kind:
+                self.error(
+                    "E030",
+                    f"cannot compare {operand.label} with {bound.label}",
+                    expr.span,
+                    _compare_help(operand),
+                )
+                return
+        if isinstance(expr.low, ast.TimeOfDay) and isinstance(expr.high, ast.TimeOfDay):
+            lo, hi = ast.parse_time_of_day(expr.low.text), ast.parse_time_of_day(expr.high.text)
+            if lo is not None and hi is not None and lo % 86400 == hi % 86400:
+                self.error(
+                    "E023",
+                    f"the window from {expr.low.text} to {expr.high.text} is empty",
+                    expr.span,
+                    "windows include their start and exclude their end: give two different times",
+                )
+
+    def membership(self, expr: ast.In, scope: dict[str, v.Type]) -> None:
+        operand = self.type_of(expr.operand, scope)
+        if not expr.items.items:
+            self.error("E035", "the list is empty", expr.items.span, "name at least one value")
+        for item in expr.items.items:
+            found = self.value_of(item, operand, scope)
+            if operand is not None and found is not None and found.kind != operand.kind:
+                self.error(
+                    "E030",
+                    f"cannot compare {operand.label} with {found.label}",
+                    item.span,
+                    _compare_help(operand),
+                )
+
+    def time_of_day(self, expr: ast.TimeOfDay) -> v.Type | None:
+        if ast.parse_time_of_day(expr.text) is None:
+            self.error(
+                "E020",
+                f"`{expr.text}` is not a time of day",
+                expr.span,
+                "write times as HH:MM on a 24-hour clock, from 00:00 to 24:00",
+            )
+            return None
+        return v.TIME
+
+    def duration(self, expr: ast.Duration) -> bool:
+        if expr.unit not in v.DURATION_UNITS:
+            hint = did_you_mean(expr.unit, v.DURATION_UNITS) or "use minutes, hours, days or weeks"
+            self.error("E022", f"unknown unit of time `{expr.unit}`", expr.span, hint)
+            return False
+        if expr.calendar and expr.unit not in v.CALENDAR_UNITS:
+            self.error(
+                "E022",
+                f"`calendar` goes with days or weeks, not `{expr.unit}`",
+                expr.span,
+                "write `7 calendar days` or `1 calendar week`, or drop `calendar`",
+            )
+            return False
+        if expr.amount < 1:
+            self.error(
+                "E022",
+                "a duration must be at least 1",
+                expr.span,
+                "a window of no time can never hold anything",
+            )
+            return False
+        return True
+
+    def calendar(self, name: ast.Name) -> None:
+        if name.name in v.JURISDICTIONS and v.holiday_calendar_exists(name.name):
+            return
+        if v.holiday_calendar_exists(name.name):
+            return
+        hint = did_you_mean(name.name, v.KNOWN_CALENDARS) or (
+            "use a country or region code such as `US`, `CA-ON`, `CA-QC` or `GB`"
+        )
+        self.error("E015", f"unknown holiday calendar `{name.name}`", name.span, hint)
+
+    def call(self, call: ast.Call, scope: dict[str, v.Type]) -> v.Type | None:
+        function = v.FUNCTIONS.get(call.function.name)
+        if function is None:
+            hint = did_you_mean(call.function.name, v.FUNCTIONS) or (
+                "known functions: " + ", ".join(f"`{f}`" for f in v.FUNCTIONS)
+            )
+            self.error("E016", f"unknown function `{call.function.name}`", call.function.span, hint)
+            return None
+        events = call.events
+        if self.inside_where and function.name in ("count", "any"):
+            self.error(
+                "E019",
+                f"`{function.name}` cannot be used inside `where`",
+                call.function.span,
+                "count in a separate condition joined with `and`",
+            )
+            return None
+        if events.channels and not function.takes_channels:
+            self.error(
+                "E017",
+                f"`{function.name}` takes no channels",
+                events.channels[0].span,
+                "remove them",
+            )
+        for channel in events.channels:
+            if channel.name not in v.CHANNEL_PLURALS:
+                hint = did_you_mean(channel.name, v.CHANNEL_PLURALS) or (
+                    "use call(s), sms, text(s), email(s), letter(s) or contacts"
+                )
+                self.error("E010", f"unknown channel `{channel.name}`", channel.span, hint)
+        if events.key is not None:
+            if not function.takes_key:
+                self.error(
+                    "E017",
+                    f"`{function.name}` is always about the contact point asked for",
+                    events.key.span,
+                    "remove the `per` part",
+                )
+            elif events.key.name not in v.COUNT_KEYS:
+                hint = did_you_mean(events.key.name, v.COUNT_KEYS) or "use debt, debtor or contact"
+                self.error("E018", f"unknown counting key `{events.key.name}`", events.key.span, hint)
+        if events.window is not None:
+            self.duration(events.window)
+        if events.where is not None:
+            if not function.fields:
+                self.error("E017", f"`{function.name}` takes no `where`", events.where.span)
+            else:
+                outer, self.inside_where = self.inside_where, True
+                self.condition(events.where, function.fields)
+                self.inside_where = outer
+        return function.returns
+
+
+def _is_fixed(expr: ast.Expr, expected: v.Type | None) -> bool:
+    """A literal value, or a bare name that is a value of the expected enumeration."""
+    if isinstance(expr, (ast.Number, ast.TimeOfDay, ast.DateLit, ast.Bool, ast.String)):
+        return True
+    if isinstance(expr, ast.Name) and expected is not None:
+        return expected.kind in ("enum", "day") and expr.name in expected.values
+    return False
+
+
+def _compare_help(left: v.Type) -> str:
+    examples = {
+        "number": "compare a count with a number, e.g. `count(calls within 7 days) >= 7`",
+        "time": "compare the local time with a time, e.g. `local time between 08:00 and 21:00`",
+        "date": "compare the local date with a date, e.g. `local date >= 2026-09-01`",
+        "bool": "use the condition on its own, or `not` it",
+        "day": "compare the day with days, e.g. `local day in [sat, sun]`",
+    }
+    if left.kind == "enum":
+        return "expected one of " + ", ".join(f"`{x}`" for x in left.values[:8])
+    return examples.get(left.kind, "compare values of the same kind")

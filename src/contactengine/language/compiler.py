@@ -1,0 +1,384 @@
+"""Checked AST → `RuleSet`: conditions become evaluable nodes, rules are indexed.
+
+Passes run in order over each rule: scope (who, where, which channels, when in force),
+conditions (deny / warn / allow only, with `unless` and `applies when` folded in), and the
+index (channel → jurisdiction → actor) so a decision touches only rules that can apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from contactengine.engine import nodes as n
+from contactengine.engine.context import EvalContext
+from contactengine.engine.facts import Event
+from contactengine.language import ast
+from contactengine.language import vocabulary as v
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    title: str
+    citation: str | None
+    message: str | None
+    source: str
+    channels: frozenset[str]
+    jurisdictions: tuple[str, ...]
+    actors: frozenset[str]
+    debt_types: frozenset[str] | None
+    deny: n.Node | None
+    warn: n.Node | None
+    requires: tuple[str, ...]
+    requires_when: n.Node | None
+
+
+@dataclass
+class RuleSet:
+    """Compiled rules, their content hash, and a cache of per-scope rule lists."""
+
+    rules: tuple[CompiledRule, ...]
+    digest: str
+    _index: dict[tuple[str, tuple[str, ...], str, str], tuple[CompiledRule, ...]] = field(
+        default_factory=dict
+    )
+
+    def applicable(
+        self, channel: str, jurisdictions: tuple[str, ...], actor: str, debt_type: str
+    ) -> tuple[CompiledRule, ...]:
+        """Rules whose scope matches: the same few tuples are reused across decisions."""
+        key = (channel, jurisdictions, actor, debt_type)
+        found = self._index.get(key)
+        if found is None:
+            found = tuple(
+                rule
+                for rule in self._by_channel(channel)
+                if actor in rule.actors
+                and any(j in jurisdictions for j in rule.jurisdictions)
+                and (rule.debt_types is None or debt_type in rule.debt_types)
+            )
+            self._index[key] = found
+        return found
+
+    def _by_channel(self, channel: str) -> tuple[CompiledRule, ...]:
+        key = (channel, (), "", "")
+        found = self._index.get(key)
+        if found is None:
+            found = tuple(r for r in self.rules if channel in r.channels)
+            self._index[key] = found
+        return found
+
+
+def ruleset_digest(sources: list[tuple[str, str]]) -> str:
+    """`sha256:` of every file's name and text, in name order: the same rules, the same hash."""
+    digest = hashlib.sha256()
+    for name, text in sorted(sources):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(text.encode())
+        digest.update(b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+def compile_files(files: list[ast.RuleFile], digest: str) -> RuleSet:
+    rules = tuple(compile_rule(rule) for f in files for rule in f.rules)
+    return RuleSet(rules, digest)
+
+
+def compile_rule(rule: ast.Rule) -> CompiledRule:
+    def text(kind: str) -> str | None:
+        clause = rule.first(kind)
+        return clause.text if isinstance(clause, ast.TextClause) else None
+
+    def words(kind: str) -> tuple[str, ...]:
+        return tuple(
+            w.name for c in rule.all(kind) if isinstance(c, ast.WordsClause) for w in c.words
+        )
+
+    scope: list[n.Node] = []
+    effective = rule.first("effective")
+    if isinstance(effective, ast.EffectiveClause):
+        scope.append(_effective(effective))
+    scope += [_condition(c.expr) for c in rule.all("applies_when") if isinstance(c, ast.ExprClause)]
+    scope += [
+        n.Not(_condition(c.expr)) for c in rule.all("unless") if isinstance(c, ast.ExprClause)
+    ]
+
+    def decision(kinds: tuple[str, ...]) -> n.Node | None:
+        parts: list[n.Node] = []
+        for clause in rule.clauses:
+            if clause.kind in kinds and isinstance(clause, ast.ExprClause):
+                node = _condition(clause.expr)
+                parts.append(n.Not(node) if clause.kind == "allow_only" else node)
+        if not parts:
+            return None
+        body = parts[0] if len(parts) == 1 else n.Or(parts)
+        return n.And([*scope, body]) if scope else body
+
+    debt_types = words("debt_types")
+    requires = words("require")
+    return CompiledRule(
+        id=rule.id.name,
+        title=text("title") or rule.id.name,
+        citation=text("citation"),
+        message=text("message"),
+        source=str(rule.span),
+        channels=frozenset(words("channels")),
+        jurisdictions=words("jurisdiction"),
+        actors=frozenset(words("actor") or v.ACTORS),
+        debt_types=frozenset(debt_types) if debt_types else None,
+        deny=decision(("deny", "allow_only")),
+        warn=decision(("warn",)),
+        requires=requires,
+        requires_when=(n.And(scope) if scope else n.Const(True)) if requires else None,
+    )
+
+
+def _effective(clause: ast.EffectiveClause) -> n.Node:
+    start = ast.parse_date(clause.start.text) if clause.start else None
+    until = ast.parse_date(clause.until.text) if clause.until else None
+
+    def in_force(day: dt.date) -> bool:
+        return (start is None or day >= start) and (until is None or day < until)
+
+    return n.DayTest(in_force)
+
+
+# --- request-scope conditions ------------------------------------------------------------
+
+
+def _condition(expr: ast.Expr) -> n.Node:
+    if isinstance(expr, ast.And):
+        return n.And(_flatten(expr, ast.And))
+    if isinstance(expr, ast.Or):
+        return n.Or(_flatten(expr, ast.Or))
+    if isinstance(expr, ast.Not):
+        return n.Not(_condition(expr.operand))
+    if isinstance(expr, ast.Bool):
+        return n.Const(expr.value)
+    if isinstance(expr, ast.Name):
+        if expr.name == "inconvenient_time":
+            return n.InconvenientTime()
+        return n.Static(_request_getter(expr.name))
+    if isinstance(expr, ast.Holiday):
+        calendar = _holidays(expr.calendar.name)
+        return n.DayTest(lambda day: day in calendar)
+    if isinstance(expr, ast.Call):
+        return _call(expr)
+    if isinstance(expr, ast.Compare):
+        return _compare(expr.op, expr.left, expr.right)
+    if isinstance(expr, ast.Between):
+        return _between(expr)
+    if isinstance(expr, ast.In):
+        node = n.Or([_compare("=", expr.operand, item) for item in expr.items.items])
+        return n.Not(node) if expr.negated else node
+    raise AssertionError(f"not a condition: {type(expr).__name__}")
+
+
+def _flatten(expr: ast.And | ast.Or, kind: type[ast.And] | type[ast.Or]) -> list[n.Node]:
+    parts: list[n.Node] = []
+    for side in (expr.left, expr.right):
+        if isinstance(side, kind):
+            parts += _flatten(side, kind)
+        else:
+            parts.append(_condition(side))
+    return parts
+
+
+def _request_getter(name: str) -> Callable[[EvalContext], Any]:
+    attribute = {
+        "debt.type": "debt_type",
+        "to.kind": "to_kind",
+        "to.employer_provided": "to_employer_provided",
+    }.get(name, name)
+    if name == "answering_consumer":
+        return _answering_consumer
+
+    def getter(ctx: EvalContext) -> Any:
+        return getattr(ctx.facts, attribute)
+
+    return getter
+
+
+def _answering_consumer(ctx: EvalContext) -> bool:
+    """A first reply, through the same medium, to a contact the consumer started."""
+    facts = ctx.facts
+    if facts.purpose != "response_to_consumer" or not facts.in_reply_to:
+        return False
+    started = any(
+        e.id == facts.in_reply_to and e.direction == "inbound" and e.channel == facts.channel
+        for e in facts.history
+    )
+    answered = any(
+        e.in_reply_to == facts.in_reply_to and e.direction == "outbound" for e in facts.history
+    )
+    return started and not answered
+
+
+def _compare(op: str, left: ast.Expr, right: ast.Expr) -> n.Node:
+    if isinstance(left, ast.Call) and isinstance(right, ast.Number):
+        return n.CountCompare(_count(left), op, right.value)
+    if isinstance(left, ast.LocalTime) and isinstance(right, ast.TimeOfDay):
+        return _clock(op, _seconds(right))
+    if isinstance(left, ast.LocalDate) and isinstance(right, ast.DateLit):
+        day = ast.parse_date(right.text)
+        compare = n.COMPARATORS[op]
+        return n.DayTest(lambda today: bool(compare(today, day)))
+    if isinstance(left, ast.LocalDay) and isinstance(right, ast.Name):
+        weekday = v.WEEKDAY_ALIASES[right.name]
+        compare = n.COMPARATORS[op]
+        return n.DayTest(lambda today: bool(compare(today.weekday(), weekday)))
+    if isinstance(left, ast.Name):
+        if left.name == "inconvenient_time" or (
+            isinstance(right, ast.Name) and right.name == "inconvenient_time"
+        ):
+            node: n.Node = n.InconvenientTime()
+            other = right if left.name == "inconvenient_time" else left
+            wanted = isinstance(other, ast.Bool) and other.value
+            return node if (op == "=") == wanted else n.Not(node)
+        getter = _request_getter(left.name)
+        expected = _literal(right)
+        compare = n.COMPARATORS[op]
+        return n.Static(lambda ctx: bool(compare(getter(ctx), expected)))
+    raise AssertionError(f"unsupported comparison {type(left).__name__} {op} {type(right).__name__}")
+
+
+def _literal(expr: ast.Expr) -> Any:
+    if isinstance(expr, ast.Name):
+        return expr.name
+    if isinstance(expr, (ast.Number, ast.Bool, ast.String)):
+        return expr.value
+    raise AssertionError(f"not a literal: {type(expr).__name__}")
+
+
+def _seconds(expr: ast.Expr) -> int:
+    assert isinstance(expr, ast.TimeOfDay)
+    seconds = ast.parse_time_of_day(expr.text)
+    assert seconds is not None
+    return seconds
+
+
+def _clock(op: str, seconds: int) -> n.Node:
+    day = 86400
+    intervals = {
+        "<": [(0, seconds)],
+        "<=": [(0, seconds + 60)],
+        ">": [(seconds + 60, day)],
+        ">=": [(seconds, day)],
+        "=": [(seconds, seconds + 60)],
+    }.get(op)
+    if intervals is None:  # `!=`
+        return n.Not(_clock("=", seconds))
+    return n.ClockWindow([(a, min(b, day)) for a, b in intervals if a < b])
+
+
+def _between(expr: ast.Between) -> n.Node:
+    if isinstance(expr.operand, ast.LocalTime):
+        low, high = _seconds(expr.low), _seconds(expr.high)
+        if low < high:
+            return n.ClockWindow([(low, high)])
+        return n.ClockWindow([(low, 86400), (0, high)])  # wraps midnight
+    return n.And([_compare(">=", expr.operand, expr.low), _compare("<", expr.operand, expr.high)])
+
+
+@lru_cache(maxsize=None)
+def _holidays(name: str) -> Any:
+    import holidays
+
+    country, _, subdivision = name.partition("-")
+    return holidays.country_holidays(country, subdiv=subdivision or None)
+
+
+# --- counting functions ------------------------------------------------------------------
+
+
+def _window(duration: ast.Duration | None) -> n.Window:
+    if duration is None:
+        return n.Window()
+    if duration.calendar:
+        if duration.unit.startswith("week"):
+            return n.Window(calendar_weeks=duration.amount)
+        return n.Window(calendar_days=duration.amount)
+    return n.Window(seconds=float(duration.amount * v.DURATION_UNITS[duration.unit]))
+
+
+def _channels(names: tuple[ast.Name, ...]) -> frozenset[str] | None:
+    if not names:
+        return None
+    return frozenset(c for name in names for c in v.CHANNEL_PLURALS[name.name])
+
+
+def _call(call: ast.Call) -> n.Node:
+    name = call.function.name
+    if name in ("count", "any"):
+        return n.CountCompare(_count(call), ">=", 1)
+    events = call.events
+    window = _window(events.window)
+    where = _record_filter(events.where) if events.where is not None else None
+    kind = {"consent": "consent", "opt_out": "opt_out"}.get(name, "reassignment")
+    return n.RecordTest(kind, _channels(events.channels), window, where)
+
+
+def _count(call: ast.Call) -> n.CountNode:
+    events = call.events
+    channels = _channels(events.channels) or frozenset(v.CHANNELS)
+    where, zonal = (None, False)
+    if events.where is not None:
+        where, zonal = _event_filter(events.where)
+    key = events.key.name if events.key else "debtor"
+    label = ", ".join(c.name for c in events.channels) or "contacts"
+    return n.CountNode(channels, key, _window(events.window), where, zonal, label)
+
+
+# --- event-scope conditions (inside `where`) ---------------------------------------------
+
+EventTest = Callable[[EvalContext, int, Event], bool]
+
+_EVENT_ATTRIBUTES = {"to.kind": "to_kind"}
+
+
+def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
+    """A test on one history event, and whether it depends on the zone."""
+    if isinstance(expr, (ast.And, ast.Or)):
+        left, left_zonal = _event_filter(expr.left)
+        right, right_zonal = _event_filter(expr.right)
+        if isinstance(expr, ast.And):
+            return (lambda c, z, e: left(c, z, e) and right(c, z, e)), left_zonal or right_zonal
+        return (lambda c, z, e: left(c, z, e) or right(c, z, e)), left_zonal or right_zonal
+    if isinstance(expr, ast.Not):
+        inner, zonal = _event_filter(expr.operand)
+        return (lambda c, z, e: not inner(c, z, e)), zonal
+    if isinstance(expr, ast.Bool):
+        constant = expr.value
+        return (lambda c, z, e: constant), False
+    if isinstance(expr, ast.Name):
+        attribute = _EVENT_ATTRIBUTES.get(expr.name, expr.name)
+        return (lambda c, z, e: bool(getattr(e, attribute))), False
+    if isinstance(expr, ast.Call):
+        if expr.function.name in ("count", "any"):
+            raise AssertionError("nested counts are not supported")
+        node = _call(expr)
+        assert isinstance(node, n.RecordTest)
+        return node.at_event, node.zonal
+    if isinstance(expr, ast.Compare) and isinstance(expr.left, ast.Name):
+        attribute = _EVENT_ATTRIBUTES.get(expr.left.name, expr.left.name)
+        expected = _literal(expr.right)
+        compare = n.COMPARATORS[expr.op]
+        return (lambda c, z, e: bool(compare(getattr(e, attribute), expected))), False
+    if isinstance(expr, ast.In) and isinstance(expr.operand, ast.Name):
+        attribute = _EVENT_ATTRIBUTES.get(expr.operand.name, expr.operand.name)
+        values = frozenset(_literal(i) for i in expr.items.items)
+        negated = expr.negated
+        return (lambda c, z, e: (getattr(e, attribute) in values) != negated), False
+    raise AssertionError(f"unsupported filter {type(expr).__name__}")
+
+
+def _record_filter(expr: ast.Expr) -> Callable[[Any], bool]:
+    """A test on one consent or opt-out record (static: records carry no zone)."""
+    test, _ = _event_filter(expr)
+    return lambda record: test(None, 0, record)  # type: ignore[arg-type]

@@ -1,0 +1,115 @@
+"""Files and folders → a checked, compiled `RuleSet`, or the diagnostics that stop it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from contactengine.language import ast
+from contactengine.language.checker import check
+from contactengine.language.compiler import RuleSet, compile_files, ruleset_digest
+from contactengine.language.diagnostics import Diagnostic
+from contactengine.language.parser import parse
+
+RULE_SUFFIX = ".rules"
+
+
+@dataclass
+class LoadResult:
+    ruleset: RuleSet | None
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+class RulesError(Exception):
+    """The rule files have errors; `diagnostics` says which and where."""
+
+    def __init__(self, result: LoadResult) -> None:
+        first = result.errors[0] if result.errors else None
+        summary = f"{first.span}: {first.message}" if first else "no rules"
+        super().__init__(f"{len(result.errors)} error(s) in the rules; first: {summary}")
+        self.result = result
+
+
+def rule_files(paths: list[str | Path]) -> list[Path]:
+    """Every `.rules` file named or found under the named folders, in a stable order."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob(f"*{RULE_SUFFIX}") if p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+def load_sources(sources: list[tuple[str, str]]) -> LoadResult:
+    """Parse, check and compile in-memory sources: (display name, text) pairs."""
+    files: list[ast.RuleFile] = []
+    diagnostics: list[Diagnostic] = []
+    for name, text in sources:
+        parsed, problems = parse(text, name)
+        diagnostics.extend(problems)
+        if parsed is not None:
+            files.append(parsed)
+    diagnostics.extend(check(files))
+    diagnostics.sort(key=Diagnostic.sort_key)
+    texts = dict(sources)
+    if any(d.is_error for d in diagnostics):
+        return LoadResult(None, diagnostics, texts)
+    return LoadResult(compile_files(files, ruleset_digest(sources)), diagnostics, texts)
+
+
+def load_paths(paths: list[str | Path]) -> LoadResult:
+    sources: list[tuple[str, str]] = []
+    diagnostics: list[Diagnostic] = []
+    for path in rule_files(paths):
+        name = str(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            span = ast.Span(name, 1, 1, 1, 1)
+            reason = exc.strerror or str(exc)
+            diagnostics.append(Diagnostic("E007", "error", f"cannot read this file: {reason}", span))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            diagnostics.append(_not_utf8(name, raw, exc))
+            continue
+        sources.append((name, text))
+    if not sources and not diagnostics:
+        span = ast.Span(", ".join(map(str, paths)) or ".", 1, 1, 1, 1)
+        diagnostics.append(
+            Diagnostic("E008", "error", "no rule files found", span, "rule files end in `.rules`")
+        )
+    result = load_sources(sources)
+    result.diagnostics = sorted(diagnostics + result.diagnostics, key=Diagnostic.sort_key)
+    if any(d.is_error for d in diagnostics):
+        result.ruleset = None
+    return result
+
+
+def _not_utf8(name: str, raw: bytes, exc: UnicodeDecodeError) -> Diagnostic:
+    before = raw[: exc.start]
+    line = before.count(b"\n") + 1
+    column = exc.start - (before.rfind(b"\n") + 1) + 1
+    span = ast.Span(name, line, column, line, column + 1)
+    return Diagnostic(
+        "E004",
+        "error",
+        f"this file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+        span,
+        "save the file as UTF-8",
+    )
+
+
+def load_ruleset(paths: list[str | Path]) -> RuleSet:
+    """The compiled rules, or `RulesError` carrying every diagnostic."""
+    result = load_paths(paths)
+    if result.ruleset is None:
+        raise RulesError(result)
+    return result.ruleset
