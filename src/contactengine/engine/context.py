@@ -12,7 +12,7 @@ from contactengine.engine.facts import Facts
 class EvalContext:
     """Caches local datetimes and pre-selected event lists for one set of facts."""
 
-    __slots__ = ("cache", "facts", "zone_names", "zones", "_local")
+    __slots__ = ("_local", "cache", "facts", "zone_names", "zones")
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts

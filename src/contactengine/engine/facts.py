@@ -176,7 +176,7 @@ def facts_from_request(request: ContactRequest) -> Facts:
         actor=debt.actor,
         channel=request.channel,
         to=to,
-        to_kind="email" if request.channel == "email" else kinds.get(to or "", None),
+        to_kind="email" if request.channel == "email" else kinds.get(to or ""),
         to_employer_provided=to_employer,
         automated=request.automated,
         at=request.at.timestamp(),

@@ -180,7 +180,9 @@ class ContactRequest(_Model):
         if self.channel in ("call", "sms"):
             numbers = {p.number for p in self.debtor.phones}
             if self.to is None:
-                raise ValueError(f"`to` is required for a {self.channel}: name one of the debtor's phones")
+                raise ValueError(
+                    f"`to` is required for a {self.channel}: name one of the debtor's phones"
+                )
             normalized = _normalize_phone(self.to)
             if normalized not in numbers:
                 raise ValueError(f"`to` ({self.to}) is not one of the debtor's phones")

@@ -357,7 +357,10 @@ class RecordTest(Node):
         if window.calendar_days is not None:
             return ctx.ordinal(zi, t) <= ctx.ordinal(zi, start) + window.calendar_days - 1
         if window.calendar_weeks is not None:
-            return _week(ctx.ordinal(zi, t)) <= _week(ctx.ordinal(zi, start)) + window.calendar_weeks - 1
+            return (
+                _week(ctx.ordinal(zi, t))
+                <= _week(ctx.ordinal(zi, start)) + window.calendar_weeks - 1
+            )
         return True
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:

@@ -8,7 +8,7 @@ resolved, the jurisdiction's fallback set applies; with no jurisdiction, nothing
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -65,7 +65,7 @@ class ZoneSet:
         return tuple(zone_info(n) for n in self.names)
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone_info(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
@@ -77,7 +77,7 @@ def zone_for_zip(zip_code: str) -> str | None:
     if len(digits) != 5 or not digits.isdigit():
         return None
     try:
-        matches = zipcodes.matching(digits)
+        matches = zipcodes.matching(digits)  # type: ignore[no-untyped-call]
     except (ValueError, TypeError):
         return None
     for match in matches:

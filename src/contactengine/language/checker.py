@@ -6,6 +6,7 @@ promises (an id used once, channels named, a decision stated, a citation) are ke
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from contactengine.language import ast
@@ -59,7 +60,9 @@ class _RuleChecker:
     def error(self, code: str, message: str, span: ast.Span, help_text: str | None = None) -> None:
         self.problems.append(Diagnostic(code, "error", message, span, help_text))
 
-    def warning(self, code: str, message: str, span: ast.Span, help_text: str | None = None) -> None:
+    def warning(
+        self, code: str, message: str, span: ast.Span, help_text: str | None = None
+    ) -> None:
         self.problems.append(Diagnostic(code, "warning", message, span, help_text))
 
     def run(self) -> list[Diagnostic]:
@@ -144,7 +147,9 @@ class _RuleChecker:
                     hint = "use a country (`US`), a state (`US-MA`), a province (`CA-ON`) or `US-NY-NYC`"
                 elif hint is None:
                     hint = f"known {what}s: " + ", ".join(f"`{k}`" for k in known)
-                code = {"channel": "E010", "jurisdiction": "E013", "actor": "E014"}.get(what, "E012")
+                code = {"channel": "E010", "jurisdiction": "E013", "actor": "E014"}.get(
+                    what, "E012"
+                )
                 self.error(code, f"unknown {what} `{word.name}`", word.span, hint)
 
     def effective(self, clause: ast.EffectiveClause) -> None:
@@ -159,7 +164,7 @@ class _RuleChecker:
                 "`effective from A until B` needs B after A",
             )
 
-    def date(self, lit: ast.DateLit) -> object:
+    def date(self, lit: ast.DateLit) -> dt.date | None:
         value = ast.parse_date(lit.text)
         if value is None:
             self.error("E021", f"`{lit.text}` is not a date", lit.span, "write dates as YYYY-MM-DD")
@@ -224,7 +229,9 @@ class _RuleChecker:
             return None
         raise AssertionError(f"unhandled node {type(expr).__name__}")
 
-    def local(self, expr: ast.LocalTime | ast.LocalDay | ast.LocalDate | ast.Holiday) -> v.Type | None:
+    def local(
+        self, expr: ast.LocalTime | ast.LocalDay | ast.LocalDate | ast.Holiday
+    ) -> v.Type | None:
         if self.inside_where:
             self.error(
                 "E019",
@@ -248,7 +255,9 @@ class _RuleChecker:
         self.error("E011", f"unknown field `{name.name}`", name.span, hint)
         return None
 
-    def value_of(self, expr: ast.Expr, expected: v.Type | None, scope: dict[str, v.Type]) -> v.Type | None:
+    def value_of(
+        self, expr: ast.Expr, expected: v.Type | None, scope: dict[str, v.Type]
+    ) -> v.Type | None:
         """Type of a comparison's right side: a bare name there may be a value, not a field."""
         if isinstance(expr, ast.Name) and expected is not None and expected.kind in ("enum", "day"):
             if expr.name in expected.values:
@@ -257,7 +266,9 @@ class _RuleChecker:
                 hint = did_you_mean(expr.name, expected.values) or (
                     "expected one of " + ", ".join(f"`{x}`" for x in expected.values[:8])
                 )
-                self.error("E012", f"unknown value `{expr.name}` for {expected.label}", expr.span, hint)
+                self.error(
+                    "E012", f"unknown value `{expr.name}` for {expected.label}", expr.span, hint
+                )
                 return None
         return self.type_of(expr, scope)
 
@@ -420,7 +431,9 @@ class _RuleChecker:
                 )
             elif events.key.name not in v.COUNT_KEYS:
                 hint = did_you_mean(events.key.name, v.COUNT_KEYS) or "use debt, debtor or contact"
-                self.error("E018", f"unknown counting key `{events.key.name}`", events.key.span, hint)
+                self.error(
+                    "E018", f"unknown counting key `{events.key.name}`", events.key.span, hint
+                )
         if events.window is not None:
             self.duration(events.window)
         if events.where is not None:

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from contactengine.engine import nodes as n
@@ -245,7 +245,9 @@ def _compare(op: str, left: ast.Expr, right: ast.Expr) -> n.Node:
         expected = _literal(right)
         compare = n.COMPARATORS[op]
         return n.Static(lambda ctx: bool(compare(getter(ctx), expected)))
-    raise AssertionError(f"unsupported comparison {type(left).__name__} {op} {type(right).__name__}")
+    raise AssertionError(
+        f"unsupported comparison {type(left).__name__} {op} {type(right).__name__}"
+    )
 
 
 def _literal(expr: ast.Expr) -> Any:
@@ -286,7 +288,7 @@ def _between(expr: ast.Between) -> n.Node:
     return n.And([_compare(">=", expr.operand, expr.low), _compare("<", expr.operand, expr.high)])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays(name: str) -> Any:
     import holidays
 

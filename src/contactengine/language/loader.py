@@ -73,7 +73,9 @@ def load_paths(paths: list[str | Path]) -> LoadResult:
         except OSError as exc:
             span = ast.Span(name, 1, 1, 1, 1)
             reason = exc.strerror or str(exc)
-            diagnostics.append(Diagnostic("E007", "error", f"cannot read this file: {reason}", span))
+            diagnostics.append(
+                Diagnostic("E007", "error", f"cannot read this file: {reason}", span)
+            )
             continue
         try:
             text = raw.decode("utf-8")

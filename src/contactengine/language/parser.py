@@ -56,7 +56,9 @@ class SyntaxProblem(Exception):
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = resources.files("contactengine.language").joinpath("grammar.lark").read_text()
-    return Lark(grammar, parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=True)
+    return Lark(
+        grammar, parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=True
+    )
 
 
 def parse(source: str, path: str) -> tuple[ast.RuleFile | None, list[Diagnostic]]:
@@ -66,8 +68,8 @@ def parse(source: str, path: str) -> tuple[ast.RuleFile | None, list[Diagnostic]
         return _Converter(path).rule_file(tree, source), []
     except UnexpectedCharacters as exc:
         return None, [_unexpected_character(exc, source, path)]
-    except UnexpectedEOF as exc:
-        return None, [_unexpected_end(exc, source, path)]
+    except UnexpectedEOF:
+        return None, [_unexpected_end(source, path)]
     except UnexpectedToken as exc:
         return None, [_unexpected_token(exc, source, path)]
     except SyntaxProblem as exc:
@@ -82,8 +84,8 @@ def parse(source: str, path: str) -> tuple[ast.RuleFile | None, list[Diagnostic]
 
 
 def _unexpected_character(exc: UnexpectedCharacters, source: str, path: str) -> Diagnostic:
-    line, column = exc.line, exc.column
-    char = source[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(source) else ""
+    line, column, position = exc.line or 1, exc.column or 1, exc.pos_in_stream or 0
+    char = source[position] if 0 <= position < len(source) else ""
     if char == '"':
         end = len(source.splitlines()[line - 1]) + 1 if source.splitlines() else column + 1
         span = ast.Span(path, line, column, line, max(end, column + 1))
@@ -105,7 +107,7 @@ def _unexpected_character(exc: UnexpectedCharacters, source: str, path: str) -> 
     )
 
 
-def _unexpected_end(exc: UnexpectedEOF, source: str, path: str) -> Diagnostic:
+def _unexpected_end(source: str, path: str) -> Diagnostic:
     lines = source.splitlines() or [""]
     line = len(lines)
     column = len(lines[-1]) + 1
@@ -122,7 +124,7 @@ def _unexpected_end(exc: UnexpectedEOF, source: str, path: str) -> Diagnostic:
 def _unexpected_token(exc: UnexpectedToken, source: str, path: str) -> Diagnostic:
     token = exc.token
     if token.type == "$END":
-        return _unexpected_end(UnexpectedEOF(exc.expected), source, path)
+        return _unexpected_end(source, path)
     line = token.line or 1
     column = token.column or 1
     span = ast.Span(path, line, column, line, column + max(1, len(str(token))))
@@ -208,7 +210,9 @@ class _Converter:
         return ast.ExprClause(kind, self.expr(expr), span=span)
 
     def words(self, tree: Tree[Token]) -> tuple[ast.Name, ...]:
-        return tuple(ast.Name(str(t), span=self.span_of(t)) for t in tree.children if isinstance(t, Token))
+        return tuple(
+            ast.Name(str(t), span=self.span_of(t)) for t in tree.children if isinstance(t, Token)
+        )
 
     def date_lit(self, token: Tree[Token] | Token | None) -> ast.DateLit | None:
         if token is None:

@@ -7,7 +7,7 @@ the compiler and engine read the same tables, so a name means one thing everywhe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 CHANNELS = ("call", "sms", "email", "letter")
 CHANNEL_PLURALS = {
@@ -155,9 +155,7 @@ class Function:
 
 
 FUNCTIONS: dict[str, Function] = {
-    "count": Function(
-        "count", NUMBER, HISTORY_FIELDS, True, True, "how many past contacts match"
-    ),
+    "count": Function("count", NUMBER, HISTORY_FIELDS, True, True, "how many past contacts match"),
     "any": Function("any", BOOL, HISTORY_FIELDS, True, True, "whether any past contact matches"),
     "consent": Function(
         "consent", BOOL, CONSENT_FIELDS, True, False, "whether unrevoked consent is on file"
@@ -175,11 +173,11 @@ FUNCTIONS: dict[str, Function] = {
     ),
 }
 
-US_STATES = (
+US_STATES = tuple(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP"
-).split()
-CA_PROVINCES = "AB BC MB NB NL NS NT NU ON PE QC SK YT".split()
+    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split()
+)
+CA_PROVINCES = tuple("AB BC MB NB NL NS NT NU ON PE QC SK YT".split())
 CITIES = ("US-NY-NYC",)
 JURISDICTIONS = (
     "US",
@@ -191,7 +189,7 @@ JURISDICTIONS = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def holiday_calendar_exists(name: str) -> bool:
     """A calendar is a jurisdiction the `holidays` package knows: `US`, `CA-ON`, `GB`."""
     import holidays

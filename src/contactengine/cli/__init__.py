@@ -1,0 +1,1 @@
+"""The `contactengine` command line."""

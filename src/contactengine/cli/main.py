@@ -1,0 +1,192 @@
+"""`contactengine check | decide | explain`: the compliance officer's and integrator's tools.
+
+Exit codes: 0 success, 1 problems found (rule errors, refused input), 2 unusable invocation.
+No Python traceback reaches the user: unexpected failures print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from contactengine.engine.evaluate import decide
+from contactengine.engine.explain import explain, render_explanation
+from contactengine.engine.facts import facts_from_request
+from contactengine.engine.masking import mask_contact
+from contactengine.engine.models import RequestError, parse_request
+from contactengine.language.compiler import RuleSet
+from contactengine.language.diagnostics import render_all_human, render_all_json
+from contactengine.language.loader import load_paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+        return code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # last line of defence: one readable line, never a traceback
+        print(f"contactengine: internal error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="contactengine",
+        description="Executable contact rules for debt-collection communications.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="validate rule files")
+    check.add_argument("paths", nargs="+", help="rule files or folders")
+    check.add_argument("--format", choices=("human", "json"), default="human")
+    check.set_defaults(run=_check)
+
+    decide_cmd = commands.add_parser("decide", help="decide JSON Lines requests")
+    decide_cmd.add_argument("input", nargs="?", default="-", help="JSON Lines file (- for stdin)")
+    decide_cmd.add_argument("--rules", action="append", default=None, help="rules folder or file")
+    decide_cmd.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    decide_cmd.set_defaults(run=_decide)
+
+    explain_cmd = commands.add_parser("explain", help="explain one decision in plain words")
+    explain_cmd.add_argument("request", help="a JSON request file (- for stdin)")
+    explain_cmd.add_argument("--rules", action="append", default=None, help="rules folder or file")
+    explain_cmd.add_argument("--format", choices=("human", "json"), default="human")
+    explain_cmd.set_defaults(run=_explain)
+    return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    result = load_paths(args.paths)
+    if args.format == "json":
+        sys.stdout.write(render_all_json(result.diagnostics))
+    elif result.diagnostics:
+        sys.stdout.write(render_all_human(result.diagnostics, result.sources))
+    else:
+        rules = len(result.ruleset.rules) if result.ruleset else 0
+        print(f"ok: {rules} rules checked, no problems")
+    return 1 if result.errors else 0
+
+
+def _load_rules(paths: list[str] | None) -> RuleSet | None:
+    result = load_paths(list(paths or ["rules"]))
+    if result.ruleset is None:
+        sys.stderr.write(render_all_human(result.diagnostics, result.sources))
+        return None
+    return result.ruleset
+
+
+def _decide(args: argparse.Namespace) -> int:
+    ruleset = _load_rules(args.rules)
+    if ruleset is None:
+        return 2
+    with _open(args.input) as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            answer = _decide_line(line, number, ruleset)
+            if args.format == "table":
+                sys.stdout.write(_readable(answer, line))
+            else:
+                sys.stdout.write(json.dumps(answer) + "\n")
+            sys.stdout.flush()
+    return 0
+
+
+def _decide_line(line: str, number: int, ruleset: RuleSet) -> dict[str, Any]:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {
+            "error": "invalid JSON",
+            "line": number,
+            "message": f"{exc.msg} at column {exc.colno}",
+        }
+    try:
+        request = parse_request(data)
+    except RequestError as exc:
+        return {**exc.to_json_dict(), "line": number}
+    return decide(facts_from_request(request), ruleset)
+
+
+def _readable(answer: dict[str, Any], line: str) -> str:
+    if "error" in answer:
+        fields = "; ".join(f"{f['field']}: {f['message']}" for f in answer.get("fields", []))
+        return (
+            f"line {answer['line']}: {answer['error']}: {fields or answer.get('message', '')}\n\n"
+        )
+    try:
+        request = json.loads(line)
+        who = (
+            f"{request['debtor']['id']} {request['channel']} to {mask_contact(request.get('to'))}"
+            f" about {request['debt']['id']} ({request['debt']['actor'].replace('_', ' ')})"
+        )
+    except (KeyError, TypeError, ValueError):
+        who = "request"
+    verdict = "ALLOWED" if answer["allowed"] else "REFUSED"
+    zones = ", ".join(z["zone"] for z in answer["zones"]) or "none"
+    out = [f"{who} at {answer['at']}: {verdict}", f"  zones: {zones}"]
+    for reason in answer["reasons"]:
+        cite = f" [{reason['citation']}]" if reason.get("citation") else ""
+        out.append(f"  - {reason['rule']}{cite}: {reason['message']}")
+    for warning in answer["warnings"]:
+        out.append(f"  ! {warning['rule']}: {warning['message']}")
+    if not answer["allowed"]:
+        out.append(f"  next allowed: {answer['next_allowed_at'] or 'never, as things stand'}")
+    return "\n".join(out) + "\n\n"
+
+
+def _explain(args: argparse.Namespace) -> int:
+    ruleset = _load_rules(args.rules)
+    if ruleset is None:
+        return 2
+    with _open(args.request) as stream:
+        text = stream.read()
+    try:
+        request = parse_request(json.loads(text))
+    except json.JSONDecodeError as exc:
+        print(f"{args.request}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}", file=sys.stderr)
+        return 1
+    except RequestError as exc:
+        for error in exc.errors:
+            print(f"{args.request}: {error.field}: {error.message}", file=sys.stderr)
+        return 1
+    facts = facts_from_request(request)
+    account = explain(facts, ruleset)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(account, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_explanation(facts, account))
+    return 0
+
+
+class _open:
+    """A file or stdin as a context manager, with a readable error when it cannot open."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.stream: TextIO | None = None
+
+    def __enter__(self) -> TextIO:
+        if self.name == "-":
+            return sys.stdin
+        try:
+            self.stream = Path(self.name).open(encoding="utf-8")
+        except OSError as exc:
+            raise SystemExit(f"contactengine: cannot open {self.name}: {exc.strerror}") from None
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""Shared fixtures: the shipped rules compiled once, and the repository root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from contactengine.engine.api import Engine
+from contactengine.language.compiler import RuleSet
+from contactengine.language.loader import load_ruleset
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_from_root() -> None:
+    """Rule sources are named relative to the repository root, as users see them."""
+    os.chdir(ROOT)
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> RuleSet:
+    os.chdir(ROOT)
+    return load_ruleset([ROOT.joinpath("rules").relative_to(ROOT)])
+
+
+@pytest.fixture(scope="session")
+def engine(ruleset: RuleSet) -> Engine:
+    return Engine(ruleset)
