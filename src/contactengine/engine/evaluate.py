@@ -16,6 +16,7 @@ from contactengine.engine.context import EvalContext
 from contactengine.engine.facts import Facts
 from contactengine.engine.masking import mask_contact
 from contactengine.engine.models import iso
+from contactengine.engine.nodes import Node
 from contactengine.engine.timeutil import INF
 from contactengine.language.compiler import CompiledRule, RuleSet
 
@@ -100,7 +101,7 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
             denying.append(rule)
             reasons.append(_reason(rule, ctx, at, failure))
     warnings = [
-        _reason(rule, ctx, at, zi)
+        _reason(rule, ctx, at, zi, rule.warn)
         for rule in rules
         if rule.warn is not None
         for zi in [_first_zone(rule.warn, ctx, at, zone_count)]
@@ -183,23 +184,25 @@ def _rule_clears(rule: CompiledRule, ctx: EvalContext, at: float, zone_count: in
     return _search([rule], ctx, at, zone_count)
 
 
-def _reason(rule: CompiledRule, ctx: EvalContext, t: float, zi: int) -> dict[str, Any]:
+def _reason(
+    rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Node | None = None
+) -> dict[str, Any]:
     return {
         "rule": rule.id,
         "citation": rule.citation,
-        "message": _message(rule, ctx, t, zi),
+        "message": _message(rule, ctx, t, zi, node or rule.deny),
         "source": rule.source,
         "until": None,
     }
 
 
-def _message(rule: CompiledRule, ctx: EvalContext, t: float, zi: int) -> str:
+def _message(rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Node | None) -> str:
     template = rule.message or rule.title
     if "{" not in template:
         return template
     facts = ctx.facts
     here = ctx.local(zi, t) if ctx.zones else None
-    counts = rule.deny.counts() if rule.deny is not None else []
+    counts = node.counts() if node is not None else []
     values = {
         "debt": facts.debt_id,
         "channel": facts.channel,

@@ -9,7 +9,7 @@ from contactengine.engine.context import EvalContext
 from contactengine.engine.evaluate import decide
 from contactengine.engine.facts import Facts
 from contactengine.engine.masking import mask_contact
-from contactengine.language.compiler import RuleSet
+from contactengine.language.compiler import CompiledRule, RuleSet
 
 
 def explain(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
@@ -42,13 +42,35 @@ def explain(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
                     "until": until,
                 }
             )
+        holding = _holding_rules(decision, rules, ctx)
         local_times = [
             {"zone": name, "local": ctx.local(i, facts.at).strftime("%Y-%m-%d %H:%M:%S %Z (%a)")}
             for i, name in enumerate(ctx.zone_names)
         ]
     else:
-        local_times = []
-    return {"decision": decision, "rules": verdicts, "local_times": local_times}
+        local_times, holding = [], []
+    return {
+        "decision": decision,
+        "rules": verdicts,
+        "local_times": local_times,
+        "held_until_next_by": holding,
+    }
+
+
+def _holding_rules(
+    decision: dict[str, Any], rules: tuple[CompiledRule, ...], ctx: EvalContext
+) -> list[str]:
+    """The rules still denying a moment before the next allowed time: why it is not sooner."""
+    nxt = decision["next_allowed_at"]
+    if decision["allowed"] or nxt is None:
+        return []
+    just_before = dt.datetime.fromisoformat(nxt.replace("Z", "+00:00")).timestamp() - 0.001
+    zones = range(len(ctx.zones))
+    return [
+        rule.id
+        for rule in rules
+        if rule.deny is not None and any(rule.deny.value(ctx, zi, just_before) for zi in zones)
+    ]
 
 
 def render_explanation(facts: Facts, account: dict[str, Any]) -> str:
@@ -78,7 +100,12 @@ def render_explanation(facts: Facts, account: dict[str, Any]) -> str:
         if verdict["detail"]:
             lines.append(f"           {verdict['detail']}")
         if verdict["verdict"] == "denies":
-            clears = verdict["until"] or "never, with the facts as they are"
+            until = verdict["until"]
+            clears = (
+                f"{until}{_local_suffix(until, account)}"
+                if until
+                else "never, with the facts as they are"
+            )
             lines.append(f"           clears: {clears}")
     if not account["rules"]:
         lines.append("  none")
@@ -96,7 +123,9 @@ def render_explanation(facts: Facts, account: dict[str, Any]) -> str:
             lines.append("Next allowed: never, unless the facts change (consent, flags, location)")
         else:
             lines.append(f"Next allowed: {nxt}{_local_suffix(nxt, account)}")
-            lines.append("  the earliest instant at which no applicable rule denies this contact")
+            lines.append("  the earliest instant at which no applicable rule denies this contact;")
+            held = ", ".join(account["held_until_next_by"]) or "the rules above"
+            lines.append(f"  until then it is held back by: {held}")
     for warning in decision["warnings"]:
         lines.append(f"Warning: {warning['rule']}: {warning['message']}")
     if decision["required_content"]:
