@@ -113,6 +113,90 @@ def shuffled_rule_lines(draw: st.DrawFn) -> str:
     return "".join(lines)
 
 
+# --- well-formed rules with random conditions: the checker must stop what the compiler can't ---
+
+NAMES = (
+    "channel", "automated", "purpose", "actor", "debt.type", "to.kind", "to.employer_provided",
+    "bankruptcy", "deceased", "inconvenient_time", "answering_consumer", "direction",
+    "outcome", "message_left", "given_to", "kind", "sms", "call", "mobile", "collection",
+    "not_connected", "inbound", "debt_collector", "sat", "sun", "express", "nonsense",
+)  # fmt: skip
+LITERALS = (
+    "0", "1", "7", "08:00", "21:00", "00:00", "24:00", "25:00", "2026-01-01", "2026-02-30",
+    '"text"', "true", "false", "7 days", "1 calendar week", "5 minutes", "0 days",
+    "3 fortnights", "local time", "local day", "local date", "holiday(US)", "holiday(CA-ON)",
+    "holiday(USA)", "holiday(__init__)",
+)  # fmt: skip
+FUNCTIONS = ("count", "any", "consent", "opt_out", "reassignment_check", "counts")
+KEYS = ("debt", "debtor", "contact", "account")
+CHANNEL_WORDS = ("calls", "sms", "texts", "emails", "letters", "contacts", "smss")
+OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "is", "is not")
+
+
+def conditions() -> st.SearchStrategy[str]:
+    """Random conditions over the language's own words: valid, ill-typed and in between."""
+    leaf = st.one_of(st.sampled_from(NAMES), st.sampled_from(LITERALS))
+
+    def grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        operand = st.one_of(leaf, inner.map(lambda e: f"({e})"), calls(inner))
+        listed = st.lists(operand, max_size=3).map(lambda items: "[" + ", ".join(items) + "]")
+        return st.one_of(
+            st.tuples(operand, st.sampled_from(OPERATORS), operand).map(" ".join),
+            st.tuples(operand, operand, operand).map(lambda t: f"{t[0]} between {t[1]} and {t[2]}"),
+            st.tuples(operand, st.sampled_from(("in", "not in")), listed).map(" ".join),
+            st.tuples(inner, st.sampled_from(("and", "or")), inner).map(" ".join),
+            inner.map(lambda e: f"not {e}"),
+            operand,
+        )
+
+    return st.recursive(leaf, grow, max_leaves=8)
+
+
+def calls(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """`count(calls, texts per debt within 7 calendar days where ...)`, parts optional."""
+    parts = st.tuples(
+        st.sampled_from(FUNCTIONS),
+        st.lists(st.sampled_from(CHANNEL_WORDS), max_size=2).map(", ".join),
+        st.one_of(st.just(""), st.sampled_from(KEYS).map(lambda k: f"per {k}")),
+        st.one_of(st.just(""), st.sampled_from(LITERALS[14:20]).map(lambda d: f"within {d}")),
+        st.one_of(st.just(""), inner.map(lambda e: f"where {e}")),
+    )
+    return parts.map(lambda p: f"{p[0]}({' '.join(x for x in p[1:] if x)})")
+
+
+@st.composite
+def generated_rules(draw: st.DrawFn) -> str:
+    """One or two whole rules whose conditions come from `conditions()`."""
+    rules = []
+    for number in range(draw(st.integers(min_value=1, max_value=2))):
+        clauses = [
+            f"rule generated-{number}",
+            '  title "Generated"',
+            '  citation "none"',
+            f"  jurisdiction {draw(st.sampled_from(('US', 'US-MA', 'CA-ON', 'US-TXS')))}",
+            f"  channels {draw(st.sampled_from(('call', 'sms, email', 'call, letter')))}",
+        ]
+        if draw(st.booleans()):
+            start = draw(st.sampled_from(("2021-11-30", "2026-02-30", "2027-01-01")))
+            clauses.append(f"  effective from {start} until 2026-06-01")
+        for _ in range(draw(st.integers(min_value=1, max_value=3))):
+            keyword = draw(
+                st.sampled_from(
+                    ("deny when", "warn when", "allow only when", "unless", "applies when")
+                )
+            )
+            clauses.append(f"  {keyword} {draw(conditions())}")
+        clauses += ['  message "{count} at {local_time}"', "end"]
+        rules.append("\n".join(clauses))
+    return "\n\n".join(rules) + "\n"
+
+
+@FUZZ
+@given(generated_rules())
+def test_generated_conditions_compile_or_are_reported(text: str) -> None:
+    assert_sound(load_sources([("fuzz.rules", text)]))
+
+
 @FUZZ
 @given(st.text(max_size=400))
 def test_arbitrary_text_never_raises(text: str) -> None:

@@ -16,7 +16,7 @@ from contactengine.engine.context import EvalContext
 from contactengine.engine.facts import Facts
 from contactengine.engine.masking import mask_contact
 from contactengine.engine.models import iso
-from contactengine.engine.nodes import Node
+from contactengine.engine.nodes import Gate
 from contactengine.engine.timeutil import INF
 from contactengine.language.compiler import CompiledRule, RuleSet
 
@@ -89,8 +89,9 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
     denying: list[CompiledRule] = []
     broken = False
     for rule in deciding:
+        assert rule.deny is not None
         try:
-            failure = _first_zone(rule.deny, ctx, at, zone_count)
+            failure = rule.deny.first_zone(ctx, at, zone_count)
         except Exception as exc:  # fail closed: a rule that cannot be evaluated refuses
             broken = True
             reason = _reason(rule, ctx, at, 0)
@@ -104,7 +105,7 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
         _reason(rule, ctx, at, zi, rule.warn)
         for rule in rules
         if rule.warn is not None
-        for zi in [_first_zone(rule.warn, ctx, at, zone_count)]
+        for zi in [rule.warn.first_zone(ctx, at, zone_count)]
         if zi is not None
     ]
     required = sorted(
@@ -138,19 +139,10 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
     }
 
 
-def _first_zone(node: Any, ctx: EvalContext, t: float, zone_count: int) -> int | None:
-    if not node.zonal:
-        return 0 if node.value(ctx, 0, t) else None
-    for zi in range(zone_count):
-        if node.value(ctx, zi, t):
-            return zi
-    return None
-
-
 def _rule_jump(rule: CompiledRule, ctx: EvalContext, t: float, zone_count: int) -> float | None:
     """If the rule denies at `t`: the instant before which it keeps denying; else None."""
-    node = rule.deny
-    assert node is not None
+    assert rule.deny is not None
+    node = rule.deny.node
     zones = range(zone_count) if node.zonal else range(1)
     jump: float | None = None
     for zi in zones:
@@ -185,7 +177,7 @@ def _rule_clears(rule: CompiledRule, ctx: EvalContext, at: float, zone_count: in
 
 
 def _reason(
-    rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Node | None = None
+    rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Gate | None = None
 ) -> dict[str, Any]:
     return {
         "rule": rule.id,
@@ -196,13 +188,13 @@ def _reason(
     }
 
 
-def _message(rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Node | None) -> str:
+def _message(rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Gate | None) -> str:
     template = rule.message or rule.title
     if "{" not in template:
         return template
     facts = ctx.facts
     here = ctx.local(zi, t) if ctx.zones else None
-    counts = node.counts() if node is not None else []
+    counts = node.node.counts() if node is not None else []
     values = {
         "debt": facts.debt_id,
         "channel": facts.channel,

@@ -69,7 +69,7 @@ def _holding_rules(
     return [
         rule.id
         for rule in rules
-        if rule.deny is not None and any(rule.deny.value(ctx, zi, just_before) for zi in zones)
+        if rule.deny is not None and any(rule.deny.node.value(ctx, zi, just_before) for zi in zones)
     ]
 
 

@@ -8,6 +8,7 @@ it never passes an instant where the decision could differ.
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -33,6 +34,7 @@ class Node:
     """A boolean condition over facts and time."""
 
     zonal = False  # True when the value depends on the candidate zone
+    cost = 1  # rough evaluation cost, so cheap tests run first
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
         raise NotImplementedError  # pragma: no cover - every node overrides it
@@ -66,6 +68,7 @@ class Not(Node):
     def __init__(self, operand: Node) -> None:
         self.operand = operand
         self.zonal = operand.zonal
+        self.cost = operand.cost
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
         return not self.operand.value(ctx, zi, t)
@@ -79,11 +82,15 @@ class Not(Node):
 
 class And(Node):
     def __init__(self, parts: list[Node]) -> None:
-        self.parts = parts
+        self.parts = sorted(parts, key=lambda p: p.cost)
         self.zonal = any(p.zonal for p in parts)
+        self.cost = sum(p.cost for p in parts)
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
-        return all(p.value(ctx, zi, t) for p in self.parts)
+        for part in self.parts:
+            if not part.value(ctx, zi, t):
+                return False
+        return True
 
     def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
         false_parts = [p for p in self.parts if not p.value(ctx, zi, t)]
@@ -97,11 +104,15 @@ class And(Node):
 
 class Or(Node):
     def __init__(self, parts: list[Node]) -> None:
-        self.parts = parts
+        self.parts = sorted(parts, key=lambda p: p.cost)
         self.zonal = any(p.zonal for p in parts)
+        self.cost = sum(p.cost for p in parts)
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
-        return any(p.value(ctx, zi, t) for p in self.parts)
+        for part in self.parts:
+            if part.value(ctx, zi, t):
+                return True
+        return False
 
     def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
         true_parts = [p for p in self.parts if p.value(ctx, zi, t)]
@@ -117,6 +128,7 @@ class ClockWindow(Node):
     """Local time of day inside a union of half-open [start, end) intervals (seconds)."""
 
     zonal = True
+    cost = 3
 
     def __init__(self, intervals: list[tuple[int, int]]) -> None:
         self.intervals = intervals
@@ -134,6 +146,7 @@ class DayTest(Node):
     """A test on the local date (weekday, holiday, date range): changes only at midnight."""
 
     zonal = True
+    cost = 3
 
     def __init__(self, test: Callable[[Any], bool]) -> None:
         self.test = test
@@ -145,10 +158,55 @@ class DayTest(Node):
         return timeutil.next_midnight(t, ctx.zones[zi])
 
 
+class InForce(Node):
+    """A rule's effective dates: from `start` (included) to `until` (excluded), local dates.
+
+    Far from both dates the answer is the same in every zone, so no local time is needed.
+    """
+
+    zonal = True
+    _MARGIN = 2 * 86400  # wider than any UTC offset
+
+    def __init__(self, start: dt.date | None, until: dt.date | None) -> None:
+        self.start = start
+        self.until = until
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        self.safe_from = (
+            -INF
+            if start is None
+            else (dt.datetime.combine(start, dt.time(), dt.UTC) - epoch).total_seconds()
+            + self._MARGIN
+        )
+        self.safe_until = (
+            INF
+            if until is None
+            else (dt.datetime.combine(until, dt.time(), dt.UTC) - epoch).total_seconds()
+            - self._MARGIN
+        )
+
+    def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        if self.safe_from <= t < self.safe_until:
+            return True
+        day = ctx.local(zi, t).date()
+        return (self.start is None or day >= self.start) and (
+            self.until is None or day < self.until
+        )
+
+    def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
+        day = ctx.local(zi, t).date()
+        zone = ctx.zones[zi]
+        if self.start is not None and day < self.start:
+            return timeutil.start_of_day(self.start, zone)
+        if self.until is not None and day < self.until:
+            return timeutil.start_of_day(self.until, zone)
+        return INF
+
+
 class InconvenientTime(Node):
     """Inside a time the consumer said is inconvenient, on this channel, in this zone."""
 
     zonal = True
+    cost = 2
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
         facts = ctx.facts
@@ -280,6 +338,8 @@ class CountNode:
 class CountCompare(Node):
     """`count(...) op N`, or `any(...)` as `count(...) >= 1`."""
 
+    cost = 8
+
     def __init__(self, count: CountNode, op: str, number: int) -> None:
         self.count_node = count
         self.compare = COMPARATORS[op]
@@ -306,6 +366,8 @@ class RecordTest(Node):
 
     Consents hold from `given_at` until `revoked_at`; opt-outs hold from `at` on.
     """
+
+    cost = 4
 
     def __init__(
         self,
@@ -384,3 +446,34 @@ class RecordTest(Node):
     def at_event(self, ctx: EvalContext, zi: int, event: Event) -> bool:
         """The same test with the event's time as `now` (inside a `where`)."""
         return any(self.holds_at(ctx, zi, event.at, s, e) for s, e in self._records(ctx))
+
+
+class Gate:
+    """A rule's condition split for speed: zone-free conjuncts once, then the rest per zone.
+
+    Most rules refuse on a flag that is false; testing it once spares the per-zone work.
+    """
+
+    __slots__ = ("node", "once", "per_zone")
+
+    def __init__(self, node: Node) -> None:
+        parts = node.parts if isinstance(node, And) else [node]
+        self.node = node
+        self.once = tuple(p for p in parts if not p.zonal)
+        zonal = [p for p in parts if p.zonal]
+        self.per_zone: Node | None = (
+            None if not zonal else zonal[0] if len(zonal) == 1 else And(zonal)
+        )
+
+    def first_zone(self, ctx: EvalContext, t: float, zone_count: int) -> int | None:
+        """The first candidate zone in which the condition holds, or None."""
+        for part in self.once:
+            if not part.value(ctx, 0, t):
+                return None
+        rest = self.per_zone
+        if rest is None:
+            return 0
+        for zi in range(zone_count):
+            if rest.value(ctx, zi, t):
+                return zi
+        return None

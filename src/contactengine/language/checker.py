@@ -6,12 +6,17 @@ promises (an id used once, channels named, a decision stated, a citation) are ke
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 from contactengine.language import ast
 from contactengine.language import vocabulary as v
 from contactengine.language.diagnostics import Diagnostic, did_you_mean
+
+MAX_DURATION_DAYS = 36500
+_CALENDAR_NAME = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
 
 SINGLE_CLAUSES = ("title", "citation", "effective", "jurisdiction", "actor", "channels", "message")
 DECISION_CLAUSES = ("deny", "warn", "allow_only", "require")
@@ -42,7 +47,7 @@ def check(files: Iterable[ast.RuleFile]) -> list[Diagnostic]:
                         "error",
                         f"rule id `{rule.id.name}` is already used",
                         rule.id.span,
-                        f"ids must be unique across the rule set; the first is at {first.span}",
+                        f"rename one of them: ids are unique across the rule set, and the first is at {first.span}",
                     )
                 )
             else:
@@ -68,12 +73,17 @@ class _RuleChecker:
     def run(self) -> list[Diagnostic]:
         rule = self.rule
         for kind in SINGLE_CLAUSES:
-            for extra in rule.all(kind)[1:]:
+            clauses = rule.all(kind)
+            for extra in clauses[1:]:
+                first = clauses[0]
+                merge = (
+                    "merge them into one line" if isinstance(extra, ast.WordsClause) else "keep one"
+                )
                 self.error(
                     "E043",
                     f"rule `{rule.id.name}` has more than one `{extra.kind}` line",
                     extra.span,
-                    "merge them into one line",
+                    f"{merge}; the first is on line {first.span.line}",
                 )
         if rule.first("channels") is None:
             self.error(
@@ -167,7 +177,7 @@ class _RuleChecker:
     def date(self, lit: ast.DateLit) -> dt.date | None:
         value = ast.parse_date(lit.text)
         if value is None:
-            self.error("E021", f"`{lit.text}` is not a date", lit.span, "write dates as YYYY-MM-DD")
+            self.error("E021", f"`{lit.text}` is not a date", lit.span, _date_help(lit.text))
         return value
 
     # --- expressions -------------------------------------------------------------------
@@ -211,7 +221,10 @@ class _RuleChecker:
         if isinstance(expr, ast.Call):
             return self.call(expr, scope)
         if isinstance(expr, ast.Compare):
-            self.compare(expr.left, expr.right, expr.op, expr.span, scope)
+            op = expr.op
+            if expr.op_span == expr.span:  # written as `is` / `is not`
+                op = "is" if expr.op == "=" else "is not"
+            self.compare(expr.left, expr.right, op, expr.span, scope)
             return v.BOOL
         if isinstance(expr, ast.Between):
             self.between(expr, scope)
@@ -279,6 +292,15 @@ class _RuleChecker:
         right_type = self.value_of(right, left_type, scope)
         if left_type is None or right_type is None:
             return
+        if _is_fixed(left, None) and not _is_fixed(right, left_type):
+            flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+            self.error(
+                "E036",
+                f"the fixed value `{_describe(left)}` belongs on the right of `{op}`",
+                left.span,
+                f"swap the sides: `{_describe(right)} {flipped} {_describe(left)}`",
+            )
+            return
         if not _is_fixed(right, left_type) or _is_fixed(left, None):
             self.error(
                 "E036",
@@ -297,7 +319,12 @@ class _RuleChecker:
                 _compare_help(left_type),
             )
             return
-        if op not in ("=", "!=") and left_type.kind in ("bool", "enum", "text", "day"):
+        if op not in ("=", "!=", "is", "is not") and left_type.kind in (
+            "bool",
+            "enum",
+            "text",
+            "day",
+        ):
             self.error(
                 "E033",
                 f"`{op}` does not apply to {left_type.label}",
@@ -311,6 +338,24 @@ class _RuleChecker:
         high = self.type_of(expr.high, scope)
         if operand is None or low is None or high is None:
             return
+        if _is_fixed(expr.operand, None):
+            self.error(
+                "E036",
+                f"`{_describe(expr.operand)}` is a fixed value, so `between` tests nothing",
+                expr.operand.span,
+                "put a field, a count or the local clock first, e.g. "
+                "`local time between 08:00 and 21:00`",
+            )
+            return
+        for bound_expr in (expr.low, expr.high):
+            if not _is_fixed(bound_expr, operand):
+                self.error(
+                    "E036",
+                    "the ends of `between` must be fixed values",
+                    bound_expr.span,
+                    "write them out, e.g. `local time between 08:00 and 21:00`",
+                )
+                return
         if operand.kind not in ("time", "date", "number"):
             self.error("E034", f"`between` does not apply to {operand.label}", expr.span)
             return
@@ -325,24 +370,52 @@ class _RuleChecker:
                 return
         if isinstance(expr.low, ast.TimeOfDay) and isinstance(expr.high, ast.TimeOfDay):
             lo, hi = ast.parse_time_of_day(expr.low.text), ast.parse_time_of_day(expr.high.text)
-            if lo is not None and hi is not None and lo % 86400 == hi % 86400:
+            # A window may wrap past midnight (21:00 to 08:00); 00:00 to 24:00 is the whole day.
+            if lo is not None and hi is not None and (lo == hi or (lo, hi) == (86400, 0)):
                 self.error(
                     "E023",
                     f"the window from {expr.low.text} to {expr.high.text} is empty",
                     expr.span,
                     "windows include their start and exclude their end: give two different times",
                 )
+            return
+        if _empty_range(expr.low, expr.high):
+            self.error(
+                "E023",
+                f"the range from {_describe(expr.low)} to {_describe(expr.high)} is empty",
+                expr.span,
+                "`between A and B` includes A and excludes B: put the smaller value first",
+            )
 
     def membership(self, expr: ast.In, scope: dict[str, v.Type]) -> None:
         operand = self.type_of(expr.operand, scope)
+        if operand is not None and _is_fixed(expr.operand, None):
+            self.error(
+                "E036",
+                f"`{_describe(expr.operand)}` is a fixed value, so `in` tests nothing",
+                expr.operand.span,
+                "put a field or the local clock first, e.g. `local day in [sat, sun]`",
+            )
+            return
         if not expr.items.items:
             self.error("E035", "the list is empty", expr.items.span, "name at least one value")
         for item in expr.items.items:
             found = self.value_of(item, operand, scope)
-            if operand is not None and found is not None and found.kind != operand.kind:
+            if operand is None or found is None:
+                continue
+            if found.kind != operand.kind or (
+                operand.kind == "enum" and set(found.values) != set(operand.values)
+            ):
                 self.error(
                     "E030",
                     f"cannot compare {operand.label} with {found.label}",
+                    item.span,
+                    _compare_help(operand),
+                )
+            elif not _is_fixed(item, operand):
+                self.error(
+                    "E036",
+                    "a list after `in` holds fixed values only",
                     item.span,
                     _compare_help(operand),
                 )
@@ -360,8 +433,15 @@ class _RuleChecker:
 
     def duration(self, expr: ast.Duration) -> bool:
         if expr.unit not in v.DURATION_UNITS:
-            hint = did_you_mean(expr.unit, v.DURATION_UNITS) or "use minutes, hours, days or weeks"
-            self.error("E022", f"unknown unit of time `{expr.unit}`", expr.span, hint)
+            # Suggest `days` after 60 and `day` after 1, whichever the writer was near.
+            units = [u for u in v.DURATION_UNITS if u.endswith("s") == (expr.amount != 1)]
+            hint = did_you_mean(expr.unit, units) or did_you_mean(expr.unit, v.DURATION_UNITS)
+            self.error(
+                "E022",
+                f"unknown unit of time `{expr.unit}`",
+                _last_word_span(expr.span, expr.unit),
+                hint or "use minutes, hours, days or weeks",
+            )
             return False
         if expr.calendar and expr.unit not in v.CALENDAR_UNITS:
             self.error(
@@ -372,19 +452,28 @@ class _RuleChecker:
             )
             return False
         if expr.amount < 1:
+            unit = expr.unit.removesuffix("s")
             self.error(
                 "E022",
-                "a duration must be at least 1",
+                f"`{expr.amount} {expr.unit}` is no time at all",
                 expr.span,
-                "a window of no time can never hold anything",
+                f"a window of no time holds nothing: use at least `1 {unit}`",
+            )
+            return False
+        if expr.amount * v.DURATION_UNITS[expr.unit] > MAX_DURATION_DAYS * 86400:
+            self.error(
+                "E022",
+                f"`{expr.amount} {expr.unit}` is longer than any record is kept",
+                expr.span,
+                f"use at most {MAX_DURATION_DAYS} days (100 years)",
             )
             return False
         return True
 
     def calendar(self, name: ast.Name) -> None:
-        if name.name in v.JURISDICTIONS and v.holiday_calendar_exists(name.name):
-            return
-        if v.holiday_calendar_exists(name.name):
+        # Only country codes, with a subdivision: the `holidays` package also answers to
+        # its own internal names (`utils`, `__init__`), which are no calendars.
+        if _CALENDAR_NAME.fullmatch(name.name) and _calendar_exists(name.name):
             return
         hint = did_you_mean(name.name, v.KNOWN_CALENDARS) or (
             "use a country or region code such as `US`, `CA-ON`, `CA-QC` or `GB`"
@@ -430,7 +519,9 @@ class _RuleChecker:
                     "remove the `per` part",
                 )
             elif events.key.name not in v.COUNT_KEYS:
-                hint = did_you_mean(events.key.name, v.COUNT_KEYS) or "use debt, debtor or contact"
+                hint = did_you_mean(events.key.name, v.COUNT_KEYS) or (
+                    "count per `debt`, per `debtor` or per `contact`"
+                )
                 self.error(
                     "E018", f"unknown counting key `{events.key.name}`", events.key.span, hint
                 )
@@ -446,9 +537,74 @@ class _RuleChecker:
         return function.returns
 
 
+def _calendar_exists(name: str) -> bool:
+    try:
+        return v.holiday_calendar_exists(name)
+    except Exception:  # a third-party package's surprise is still just "no such calendar"
+        return False
+
+
+def _last_word_span(span: ast.Span, word: str) -> ast.Span:
+    """The span of `word` where it ends `span` (the unit of `7 calendar days`)."""
+    start = max(1, span.end_column - len(word))
+    return ast.Span(span.file, span.end_line, start, span.end_line, span.end_column)
+
+
+def _describe(expr: ast.Expr) -> str:
+    """Short source-like text of an expression for messages: `count(...)`, `local time`."""
+    if isinstance(expr, ast.Name):
+        return expr.name
+    if isinstance(expr, ast.Number):
+        return str(expr.value)
+    if isinstance(expr, (ast.TimeOfDay, ast.DateLit)):
+        return expr.text
+    if isinstance(expr, ast.String):
+        return f'"{expr.value}"'
+    if isinstance(expr, ast.Bool):
+        return "true" if expr.value else "false"
+    if isinstance(expr, ast.Duration):
+        return f"{expr.amount} {'calendar ' if expr.calendar else ''}{expr.unit}"
+    if isinstance(expr, ast.LocalTime):
+        return "local time"
+    if isinstance(expr, ast.LocalDay):
+        return "local day"
+    if isinstance(expr, ast.LocalDate):
+        return "local date"
+    if isinstance(expr, ast.Holiday):
+        return f"holiday({expr.calendar.name})"
+    if isinstance(expr, ast.Call):
+        return f"{expr.function.name}(...)"
+    return "(...)"
+
+
+def _empty_range(low: ast.Expr, high: ast.Expr) -> bool:
+    """`between 5 and 1`, `between 2026-06-01 and 2026-01-01`: nothing is in between."""
+    if isinstance(low, ast.Number) and isinstance(high, ast.Number):
+        return low.value >= high.value
+    if isinstance(low, ast.DateLit) and isinstance(high, ast.DateLit):
+        start, end = ast.parse_date(low.text), ast.parse_date(high.text)
+        return start is not None and end is not None and start >= end
+    return False
+
+
+def _date_help(text: str) -> str:
+    """Why `2026-02-30` is no date: the month or the day is out of range."""
+    year, month, day = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        return "months run from 01 to 12: write dates as YYYY-MM-DD"
+    if year < 1:
+        return "years start at 0001: write dates as YYYY-MM-DD"
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"{calendar.month_name[month]} {year} has days 01 to {last}"
+    return "write dates as YYYY-MM-DD with the digits 0 to 9"
+
+
 def _is_fixed(expr: ast.Expr, expected: v.Type | None) -> bool:
     """A literal value, or a bare name that is a value of the expected enumeration."""
     if isinstance(expr, (ast.Number, ast.TimeOfDay, ast.DateLit, ast.Bool, ast.String)):
+        return True
+    if isinstance(expr, ast.Duration):  # never comparable, but fixed: E030 says why
         return True
     if isinstance(expr, ast.Name) and expected is not None:
         return expected.kind in ("enum", "day") and expr.name in expected.values

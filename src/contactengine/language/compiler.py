@@ -7,7 +7,6 @@ index (channel → jurisdiction → actor) so a decision touches only rules that
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,8 +31,8 @@ class CompiledRule:
     jurisdictions: tuple[str, ...]
     actors: frozenset[str]
     debt_types: frozenset[str] | None
-    deny: n.Node | None
-    warn: n.Node | None
+    deny: n.Gate | None
+    warn: n.Gate | None
     requires: tuple[str, ...]
     requires_when: n.Node | None
 
@@ -78,9 +77,9 @@ def ruleset_digest(sources: list[tuple[str, str]]) -> str:
     """`sha256:` of every file's name and text, in name order: the same rules, the same hash."""
     digest = hashlib.sha256()
     for name, text in sorted(sources):
-        digest.update(name.encode())
+        digest.update(name.encode(errors="surrogatepass"))
         digest.update(b"\0")
-        digest.update(text.encode())
+        digest.update(text.encode(errors="surrogatepass"))
         digest.update(b"\0")
     return "sha256:" + digest.hexdigest()
 
@@ -109,7 +108,7 @@ def compile_rule(rule: ast.Rule) -> CompiledRule:
         n.Not(_condition(c.expr)) for c in rule.all("unless") if isinstance(c, ast.ExprClause)
     ]
 
-    def decision(kinds: tuple[str, ...]) -> n.Node | None:
+    def decision(kinds: tuple[str, ...]) -> n.Gate | None:
         parts: list[n.Node] = []
         for clause in rule.clauses:
             if clause.kind in kinds and isinstance(clause, ast.ExprClause):
@@ -118,7 +117,8 @@ def compile_rule(rule: ast.Rule) -> CompiledRule:
         if not parts:
             return None
         body = parts[0] if len(parts) == 1 else n.Or(parts)
-        return n.And([*scope, body]) if scope else body
+        conjuncts = [*scope, *(body.parts if isinstance(body, n.And) else [body])]
+        return n.Gate(n.And(conjuncts) if len(conjuncts) > 1 else body)
 
     debt_types = words("debt_types")
     requires = words("require")
@@ -142,11 +142,7 @@ def compile_rule(rule: ast.Rule) -> CompiledRule:
 def _effective(clause: ast.EffectiveClause) -> n.Node:
     start = ast.parse_date(clause.start.text) if clause.start else None
     until = ast.parse_date(clause.until.text) if clause.until else None
-
-    def in_force(day: dt.date) -> bool:
-        return (start is None or day >= start) and (until is None or day < until)
-
-    return n.DayTest(in_force)
+    return n.InForce(start, until)
 
 
 # --- request-scope conditions ------------------------------------------------------------
@@ -221,6 +217,10 @@ def _answering_consumer(ctx: EvalContext) -> bool:
 
 
 def _compare(op: str, left: ast.Expr, right: ast.Expr) -> n.Node:
+    if isinstance(right, ast.Bool) and op in ("=", "!=") and not isinstance(left, ast.Name):
+        # `holiday(US) is false`, `any(...) is true`, `(a or b) is true`: the condition itself.
+        condition = _condition(left)
+        return condition if (op == "=") == right.value else n.Not(condition)
     if isinstance(left, ast.Call) and isinstance(right, ast.Number):
         return n.CountCompare(_count(left), op, right.value)
     if isinstance(left, ast.LocalTime) and isinstance(right, ast.TimeOfDay):
@@ -367,6 +367,15 @@ def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
         node = _call(expr)
         assert isinstance(node, n.RecordTest)
         return node.at_event, node.zonal
+    if (
+        isinstance(expr, ast.Compare)
+        and isinstance(expr.right, ast.Bool)
+        and not isinstance(expr.left, ast.Name)
+        and expr.op in ("=", "!=")
+    ):  # `consent() is false`: the inner test itself
+        test, zonal = _event_filter(expr.left)
+        wanted = (expr.op == "=") == expr.right.value
+        return (lambda c, z, e: test(c, z, e) == wanted), zonal
     if isinstance(expr, ast.Compare) and isinstance(expr.left, ast.Name):
         attribute = _EVENT_ATTRIBUTES.get(expr.left.name, expr.left.name)
         expected = _literal(expr.right)
@@ -377,6 +386,11 @@ def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
         values = frozenset(_literal(i) for i in expr.items.items)
         negated = expr.negated
         return (lambda c, z, e: (getattr(e, attribute) in values) != negated), False
+    if isinstance(expr, ast.In):  # `consent() in [true]`: one comparison per item
+        tests = [_event_filter(ast.Compare("=", expr.operand, i)) for i in expr.items.items]
+        negated = expr.negated
+        zonal = any(z for _, z in tests)
+        return (lambda c, z, e: any(t(c, z, e) for t, _ in tests) != negated), zonal
     raise AssertionError(f"unsupported filter {type(expr).__name__}")
 
 

@@ -56,29 +56,35 @@ def did_you_mean(word: str, known: Iterable[str]) -> str | None:
 def render_human(diagnostic: Diagnostic, source: str | None) -> str:
     """`error[E010]: ...`, the location, the source line and a caret underline, the help."""
     span = diagnostic.span
+    gutter = " " * len(str(span.line))
     lines = [f"{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}"]
-    lines.append(f"  --> {span.file}:{span.line}:{span.column}")
+    lines.append(f"{gutter} --> {span.file}:{span.line}:{span.column}")
     text = _source_line(source, span.line)
     if text is not None:
-        gutter = " " * len(str(span.line))
-        if span.end_line == span.line and span.end_column > span.column:
-            width = span.end_column - span.column
-        else:
+        if span.end_line == span.line:
+            width = max(1, span.end_column - span.column)
+        else:  # a span over several lines: underline the rest of its first line
             width = max(1, len(text) - span.column + 1)
         lines.append(f"{gutter} |")
-        lines.append(f"{span.line} | {text}")
+        lines.append(f"{span.line} | {text}".rstrip())
         lines.append(f"{gutter} | {' ' * (span.column - 1)}{'^' * width}")
     if diagnostic.help:
-        lines.append(f"  = help: {diagnostic.help}")
+        lines.append(f"{gutter} = help: {diagnostic.help}")
     return "\n".join(lines)
 
 
 def _source_line(source: str | None, line: int) -> str | None:
+    """Line `line` as the parser counts lines (only `\\n` ends one), one column per character.
+
+    Tabs and other control characters show as one space so the carets stay under the text;
+    the line just past the last one exists (empty) so an empty file still shows a line.
+    """
     if source is None:
         return None
-    all_lines = source.splitlines()
+    all_lines = source.split("\n")
     if 1 <= line <= len(all_lines):
-        return all_lines[line - 1].expandtabs(1)
+        text = all_lines[line - 1].removesuffix("\r")
+        return "".join(c if c.isprintable() else " " for c in text)
     return None
 
 

@@ -66,6 +66,7 @@ def load_sources(sources: list[tuple[str, str]]) -> LoadResult:
 def load_paths(paths: list[str | Path]) -> LoadResult:
     sources: list[tuple[str, str]] = []
     diagnostics: list[Diagnostic] = []
+    unreadable: dict[str, str] = {}  # text of files that are not UTF-8, only to show the line
     for path in rule_files(paths):
         name = str(path)
         try:
@@ -81,6 +82,7 @@ def load_paths(paths: list[str | Path]) -> LoadResult:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             diagnostics.append(_not_utf8(name, raw, exc))
+            unreadable[name] = raw.decode("utf-8", errors="replace")
             continue
         sources.append((name, text))
     if not sources and not diagnostics:
@@ -89,6 +91,7 @@ def load_paths(paths: list[str | Path]) -> LoadResult:
             Diagnostic("E008", "error", "no rule files found", span, "rule files end in `.rules`")
         )
     result = load_sources(sources)
+    result.sources.update(unreadable)
     result.diagnostics = sorted(diagnostics + result.diagnostics, key=Diagnostic.sort_key)
     if any(d.is_error for d in diagnostics):
         result.ruleset = None
@@ -96,17 +99,28 @@ def load_paths(paths: list[str | Path]) -> LoadResult:
 
 
 def _not_utf8(name: str, raw: bytes, exc: UnicodeDecodeError) -> Diagnostic:
-    before = raw[: exc.start]
+    before = raw[: exc.start]  # valid UTF-8: the first bad byte is at exc.start
     line = before.count(b"\n") + 1
-    column = exc.start - (before.rfind(b"\n") + 1) + 1
+    column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1  # in characters
     span = ast.Span(name, line, column, line, column + 1)
     return Diagnostic(
         "E004",
         "error",
         f"this file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
         span,
-        "save the file as UTF-8",
+        _utf8_help(raw[exc.start]),
     )
+
+
+def _utf8_help(byte: int) -> str:
+    """Most non-UTF-8 rule files are Windows-1252: say what the byte was meant to be."""
+    try:
+        meant = bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        meant = ""
+    if meant.isprintable() and not meant.isspace() and meant:
+        return f"save the file as UTF-8 (in Windows-1252 this byte is `{meant}`)"
+    return "save the file as UTF-8"
 
 
 def load_ruleset(paths: list[str | Path]) -> RuleSet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -61,6 +62,41 @@ def _lark() -> Lark:
     )
 
 
+MAX_DEPTH = 100  # nesting of one condition; real rules stay under 10
+
+# What usually went wrong when these characters appear: the help line for E003.
+_CHARACTER_HELP = {
+    "&": "join conditions with `and`",
+    "|": "join conditions with `or`",
+    "!": "write `not` before a condition, or `!=` to compare",
+    "'": 'texts go in double quotes: `"..."`',
+    "\u201c": 'texts go in plain double quotes: `"..."`',
+    "\u201d": 'texts go in plain double quotes: `"..."`',
+    ";": "a clause ends at the end of its line: remove the `;`",
+    "{": "group conditions with `(` and `)`",
+    "}": "group conditions with `(` and `)`",
+    "%": "write a count as a whole number, e.g. `count(calls within 7 days) >= 7`",
+    "@": "names use letters, digits, `_`, `-` and `.`",
+    ":": "write times as HH:MM, e.g. `08:00`",
+    "-": "write dates as YYYY-MM-DD and times as HH:MM",
+}
+_DEFAULT_CHARACTER_HELP = "names use letters, digits, `_`, `-` and `.`; texts go in double quotes"
+
+_CLAUSE_TERMINALS = frozenset(keyword.upper() for keyword in CLAUSE_KEYWORDS)
+
+# Words after which something must follow, and what: for a rule cut short by `end`.
+_NEEDS_CONDITION = ("when", "unless", "or", "and", "not", "where")
+_NEEDS_VALUE = ("is", "between", "=", "!=", "<", "<=", ">", ">=", ",", "within", "per")
+_NEEDS_NAME = ("channels", "jurisdiction", "actor", "types", "content", "rule")
+
+# Tokens as a person reads them, good enough to find the words before an error.
+_TOKEN = re.compile(
+    r'"[^"\n]*"|#[^\n]*|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|\d+|<=|>=|!=|[=<>()\[\],]'
+    r"|[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+)
+_RULE_HEADER = re.compile(r"^[ \t]*rule[ \t]+([A-Za-z_][A-Za-z0-9_.-]*)", re.MULTILINE)
+
+
 def parse(source: str, path: str) -> tuple[ast.RuleFile | None, list[Diagnostic]]:
     """Parse one file. A syntax error stops the file: later text cannot be trusted."""
     try:
@@ -69,25 +105,38 @@ def parse(source: str, path: str) -> tuple[ast.RuleFile | None, list[Diagnostic]
     except UnexpectedCharacters as exc:
         return None, [_unexpected_character(exc, source, path)]
     except UnexpectedEOF:
-        return None, [_unexpected_end(source, path)]
+        return None, [_unexpected_end(source, path, frozenset())]
     except UnexpectedToken as exc:
         return None, [_unexpected_token(exc, source, path)]
     except SyntaxProblem as exc:
         return None, [exc.diagnostic]
     except RecursionError:
         span = ast.Span(path, 1, 1, 1, 2)
-        message = "this file nests parentheses too deeply to read"
-        return None, [Diagnostic("E005", "error", message, span, "split the condition up")]
+        message = "this file nests conditions too deeply to read"
+        help_text = "split long conditions into several `deny when` or `unless` lines"
+        return None, [Diagnostic("E005", "error", message, span, help_text)]
     except LarkError as exc:  # any other parser complaint still becomes a diagnostic
         span = ast.Span(path, 1, 1, 1, 2)
         return None, [Diagnostic("E001", "error", f"this file cannot be read: {exc}", span)]
+
+
+def _lines(source: str) -> list[str]:
+    """The file's lines as the parser counts them: only `\\n` ends a line."""
+    return [line.removesuffix("\r") for line in source.split("\n")]
+
+
+def _position(source: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    before = source[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def _unexpected_character(exc: UnexpectedCharacters, source: str, path: str) -> Diagnostic:
     line, column, position = exc.line or 1, exc.column or 1, exc.pos_in_stream or 0
     char = source[position] if 0 <= position < len(source) else ""
     if char == '"':
-        end = len(source.splitlines()[line - 1]) + 1 if source.splitlines() else column + 1
+        lines = _lines(source)
+        end = len(lines[line - 1]) + 1 if line <= len(lines) else column + 1
         span = ast.Span(path, line, column, line, max(end, column + 1))
         return Diagnostic(
             "E002",
@@ -97,18 +146,67 @@ def _unexpected_character(exc: UnexpectedCharacters, source: str, path: str) -> 
             'close the text with `"` on the same line',
         )
     span = ast.Span(path, line, column, line, column + 1)
-    shown = char if char.isprintable() else repr(char)
+    shown = char if char.isprintable() else f"U+{ord(char):04X}" if char else "?"
     return Diagnostic(
         "E003",
         "error",
         f"unexpected character `{shown}`",
         span,
-        "names use letters, digits, `_` and `-`; texts go in double quotes",
+        _CHARACTER_HELP.get(char, _DEFAULT_CHARACTER_HELP),
     )
 
 
-def _unexpected_end(source: str, path: str) -> Diagnostic:
-    lines = source.splitlines() or [""]
+def _tokens_before(source: str, offset: int) -> list[re.Match[str]]:
+    """The tokens of the file before `offset`, comments left out."""
+    return [m for m in _TOKEN.finditer(source, 0, offset) if not m.group().startswith("#")]
+
+
+def _span_of_match(source: str, path: str, match: re.Match[str]) -> ast.Span:
+    line, column = _position(source, match.start())
+    return ast.Span(path, line, column, line, column + len(match.group()))
+
+
+def _open_rule(source: str, offset: int) -> str | None:
+    """The id of the last rule started before `offset`."""
+    ids = _RULE_HEADER.findall(source, 0, offset)
+    return ids[-1] if ids else None
+
+
+def _unexpected_end(source: str, path: str, expected: frozenset[str]) -> Diagnostic:
+    tokens = _tokens_before(source, len(source))
+    if len(tokens) >= 2 and tokens[-1].group() == "end":
+        # `end` cut something short and was read as a name: point at what is unfinished.
+        before = tokens[-2]
+        word = before.group()
+        message = None
+        if word in _NEEDS_CONDITION:
+            message = f"a condition is missing after `{word}`"
+        elif word in _NEEDS_VALUE:
+            message = f"a value is missing after `{word}`"
+        elif word in _NEEDS_NAME:
+            message = f"a name is missing after `{word}`"
+        elif word in ("(", "["):
+            message = f"this `{word}` is never closed"
+        if message is not None:
+            return Diagnostic(
+                "E006",
+                "error",
+                message,
+                _span_of_match(source, path, before),
+                "finish the line before `end`",
+            )
+    if "END" in expected and tokens:
+        rule_id = _open_rule(source, len(source))
+        return Diagnostic(
+            "E006",
+            "error",
+            f"rule `{rule_id}` is not closed with `end`" if rule_id else "a rule is not closed",
+            _span_of_match(source, path, tokens[-1]),
+            "add `end` on a line of its own after the rule",
+        )
+    lines = _lines(source)
+    while len(lines) > 1 and not lines[-1].strip():
+        lines.pop()
     line = len(lines)
     column = len(lines[-1]) + 1
     span = ast.Span(path, line, max(1, column - 1), line, column)
@@ -121,38 +219,119 @@ def _unexpected_end(source: str, path: str) -> Diagnostic:
     )
 
 
+def _accepted(exc: UnexpectedToken) -> frozenset[str]:
+    """The terminals the parser could have taken here, as precisely as it can tell."""
+    expected: set[str] = set(exc.expected)
+    parser = exc.interactive_parser
+    if parser is not None:
+        try:
+            accepts = parser.accepts()  # type: ignore[no-untyped-call]
+        except LarkError:
+            accepts = set()
+        if accepts:
+            expected = set(accepts)
+    if "OR" in expected:  # LALR reduces `a and b` before it sees what follows
+        expected.add("AND")
+    return frozenset(expected)
+
+
 def _unexpected_token(exc: UnexpectedToken, source: str, path: str) -> Diagnostic:
     token = exc.token
+    expected = _accepted(exc)
     if token.type == "$END":
-        return _unexpected_end(source, path)
+        return _unexpected_end(source, path, expected)
     line = token.line or 1
     column = token.column or 1
-    span = ast.Span(path, line, column, line, column + max(1, len(str(token))))
-    expected = sorted(exc.expected)
-    keywords = [e.lower() for e in expected if e.isalpha() and e.isupper() and e not in _READABLE]
+    text = str(token)
+    offset = token.start_pos or 0
+    span = ast.Span(path, line, column, line, column + max(1, len(text)))
+    tokens = _tokens_before(source, offset)
+    before = " ".join(m.group() for m in tokens[-3:])
+    if token.type == "RULE" and "END" in expected:
+        rule_id = _open_rule(source, offset)
+        what = f"rule `{rule_id}`" if rule_id else "the rule before"
+        return Diagnostic(
+            "E006",
+            "error",
+            f"{what} is not closed with `end`",
+            span,
+            "add `end` on a line of its own before this `rule`",
+        )
+    if token.type == "COMPARE" and text == "=" and source[offset - 1 : offset] == "=":
+        span = ast.Span(path, line, column - 1, line, column + 1)
+        return Diagnostic("E001", "error", "unexpected `==`", span, "write `is` or a single `=`")
+    if token.type == "LSQB" and before.endswith(("is in", "is not in")):
+        fixed = "not in" if before.endswith("not in") else "in"
+        return Diagnostic(
+            "E001", "error", "unexpected `[`", span, f"write `{fixed} [...]`, without `is`"
+        )
+    opening = "(" if text == ")" else "["
+    if token.type in ("RPAR", "RSQB") and _balance(tokens, opening, text) <= 0:
+        return Diagnostic(
+            "E001",
+            "error",
+            f"this `{text}` closes nothing",
+            span,
+            f"remove it, or add the `{opening}` it closes",
+        )
     help_text: str | None = None
+    keywords = sorted(k for k in map(_keyword, expected) if k is not None)
     if token.type == "WORD" and keywords:
-        help_text = did_you_mean(str(token), keywords)
+        help_text = did_you_mean(text, keywords)
     if help_text is None:
-        help_text = "expected " + _describe_expected(expected)
-    return Diagnostic("E001", "error", f"unexpected `{token}`", span, help_text)
+        help_text = "expected " + _describe_expected(expected, before)
+    return Diagnostic("E001", "error", f"unexpected `{text}`", span, help_text)
 
 
-def _describe_expected(expected: list[str]) -> str:
-    names = []
-    for name in expected:
+def _balance(tokens: list[re.Match[str]], opening: str, closing: str) -> int:
+    """How many `opening` are still open since the current rule started."""
+    balance = 0
+    for match in reversed(tokens):
+        word = match.group()
+        if word == "rule":
+            break
+        balance += (word == opening) - (word == closing)
+    return balance
+
+
+def _keyword(terminal: str) -> str | None:
+    """The keyword a terminal stands for (`TITLE` → `title`), or None for other tokens."""
+    try:
+        definition = _lark().get_terminal(terminal)
+    except KeyError:
+        return None
+    value = definition.pattern.value
+    if definition.pattern.type == "str" and value.isalpha():
+        return value
+    return None
+
+
+def _describe_expected(expected: frozenset[str], before: str) -> str:
+    """`expected` in words: `,`, the next clause or `end`."""
+    names: list[str] = []
+    rest = set(expected)
+    if rest <= {"WORD", "CALENDAR"} and before.split()[-1:] and before.split()[-1].isdigit():
+        return "a unit of time such as `days`"
+    for name in sorted(rest - _CLAUSE_TERMINALS - {"END"}):
         if name in _READABLE:
             names.append(_READABLE[name])
-        elif name.isupper() and name.isalpha():
-            names.append(f"`{name.lower()}`")
         else:
-            names.append(f"`{name}`")
-    unique = sorted(set(names))
-    if len(unique) > 8:
-        return "one of " + ", ".join(unique[:8]) + ", ..."
-    if len(unique) == 1:
-        return unique[0]
-    return "one of " + ", ".join(unique)
+            keyword = _keyword(name)
+            names.append(f"`{keyword}`" if keyword else f"`{name.lower()}`")
+    names = sorted(set(names), key=lambda n: (n.startswith("`") is False, n))
+    if len(rest & _CLAUSE_TERMINALS) >= 2:
+        names.append("the next clause")
+    elif rest & _CLAUSE_TERMINALS:
+        names.extend(f"`{_keyword(n)}`" for n in sorted(rest & _CLAUSE_TERMINALS))
+    if "END" in rest:
+        names.append("`end`")
+    if not names:
+        return "something else"
+    if len(names) > 10:
+        names = [*names[:9], "..."]
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " or " + names[-1]
 
 
 class _Converter:
@@ -160,6 +339,7 @@ class _Converter:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.depth = 0
 
     def span_of(self, item: Tree[Token] | Token) -> ast.Span:
         if isinstance(item, Token):
@@ -224,13 +404,43 @@ class _Converter:
         if isinstance(item, Token):  # a bare token only reaches here through `?` rules
             return ast.Name(str(item), span=self.span_of(item))
         span = self.span_of(item)
+        if self.depth >= MAX_DEPTH:  # the checker and compiler recurse too: stop here
+            raise SyntaxProblem(
+                Diagnostic(
+                    "E005",
+                    "error",
+                    "this condition is nested too deeply",
+                    span,
+                    "split it into several `deny when` or `unless` lines",
+                )
+            )
         kind = str(item.data)
         kids = item.children
         handler = getattr(self, f"_expr_{kind}", None)
         if handler is None:
             raise SyntaxProblem(Diagnostic("E001", "error", f"unexpected `{kind}`", span))
-        result: ast.Expr = handler(kids, span)
+        self.depth += 1
+        try:
+            result: ast.Expr = handler(kids, span)
+        finally:
+            self.depth -= 1
         return result
+
+    def integer(self, token: Tree[Token] | Token | None) -> int:
+        """A whole number; one too long to mean anything is a syntax problem."""
+        assert isinstance(token, Token)
+        text = str(token)
+        if len(text) > 9:
+            raise SyntaxProblem(
+                Diagnostic(
+                    "E025",
+                    "error",
+                    f"`{text[:12]}{'...' if len(text) > 12 else ''}` is too large a number",
+                    self.span_of(token),
+                    "numbers here count contacts or units of time: use at most 9 digits",
+                )
+            )
+        return int(text)
 
     def _sub(self, kid: Tree[Token] | Token | None) -> ast.Expr:
         assert kid is not None
@@ -275,7 +485,7 @@ class _Converter:
         return ast.Name(str(kids[0]), span=span)
 
     def _expr_number(self, kids: list[Tree[Token] | Token], span: ast.Span) -> ast.Expr:
-        return ast.Number(int(str(kids[0])), span=span)
+        return ast.Number(self.integer(kids[0]), span=span)
 
     def _expr_time_of_day(self, kids: list[Tree[Token] | Token], span: ast.Span) -> ast.Expr:
         return ast.TimeOfDay(str(kids[0]), span=span)
@@ -311,7 +521,7 @@ class _Converter:
 
     def duration_node(self, kids: list[Tree[Token] | Token], span: ast.Span) -> ast.Duration:
         amount, calendar, unit = kids
-        return ast.Duration(int(str(amount)), str(unit), calendar is not None, span=span)
+        return ast.Duration(self.integer(amount), str(unit), calendar is not None, span=span)
 
     def _expr_list(self, kids: list[Tree[Token] | Token], span: ast.Span) -> ast.Expr:
         items = tuple(self.expr(k) for k in kids if k is not None)
