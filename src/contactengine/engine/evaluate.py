@@ -7,7 +7,7 @@ can change; because each jump is safe, the first instant with no denial is exact
 
 from __future__ import annotations
 
-import os
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,15 +33,23 @@ class Finding:
     reason: dict[str, Any]
 
 
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # 10 bits → 2 characters
+_RANDOM = random.SystemRandom()
+_SEED = _RANDOM.getrandbits(80)
+_STREAM = random.Random(_SEED)
+
+
 def decision_id(now_ms: int | None = None) -> str:
-    """`dec_` + a ULID: sortable by creation time, unique without coordination."""
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
-    value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "dec_" + "".join(reversed(chars))
+    """`dec_` + 26 Crockford base-32 characters: 48 bits of milliseconds, 80 random bits.
+
+    Sortable by creation time and unique without coordination, like a ULID. The random
+    part comes from a generator seeded from the OS once per process: ids need to be unique,
+    not secret, and a system call per decision would cost more than the decision.
+    """
+    ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    value = (ms << 80) | _STREAM.getrandbits(80)
+    pairs = _PAIRS
+    return "dec_" + "".join([pairs[(value >> shift) & 1023] for shift in range(120, -10, -10)])
 
 
 def decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:

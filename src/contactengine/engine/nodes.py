@@ -257,6 +257,17 @@ class Window:
     def is_ever(self) -> bool:
         return self.seconds is None and not self.is_calendar
 
+    @property
+    def reach(self) -> float:
+        """How far before `t` an event can still count, for any zone on Earth."""
+        if self.seconds is not None:
+            return self.seconds
+        if self.calendar_days is not None:
+            return (self.calendar_days + 2) * 86400.0
+        if self.calendar_weeks is not None:
+            return (self.calendar_weeks * 7 + 8) * 86400.0
+        return INF
+
 
 def _week(ordinal: int) -> int:
     return (ordinal - 1) // 7  # weeks start on Monday (date.toordinal() of a Monday ≡ 1 mod 7)
@@ -288,24 +299,34 @@ class CountNode:
         if found is not None:
             return found
         facts = ctx.facts
+        all_times, events = ctx.events_on(self.channels)
+        # Searches only move forward from `at`: older events can never count again.
+        first = bisect_right(all_times, facts.at - self.window.reach) if all_times else 0
         times: list[float] = []
         ordinals: list[int] = []
-        for event in facts.history:
-            if event.channel not in self.channels:
+        key, where, calendar = self.key, self.where, self.window.is_calendar
+        debt_keys, to = facts.debt_keys, facts.to
+        for index in range(first, len(events)):
+            event = events[index]
+            if key == "debt" and debt_keys.isdisjoint(event.debt_ids):
                 continue
-            if self.key == "debt" and not (event.debt_ids & facts.debt_keys):
+            if key == "contact" and event.to != to:
                 continue
-            if self.key == "contact" and event.to != facts.to:
-                continue
-            if self.where is not None and not self.where(ctx, zi, event):
+            if where is not None and not where(ctx, zi, event):
                 continue
             times.append(event.at)
-            if self.window.is_calendar:
-                ordinal = ctx.ordinal(zi, event.at)
-                ordinals.append(_week(ordinal) if self.window.calendar_weeks else ordinal)
+        if calendar:
+            ordinals = ctx.ordinals(zi, times)
+            if self.window.calendar_weeks:
+                ordinals = [_week(o) for o in ordinals]
         found = (times, ordinals)
         ctx.cache[cache_key] = found
         return found
+
+    def upper_bound(self, ctx: EvalContext, t: float) -> int:
+        """Contacts on these channels that could still count at `t`: cheap, no filtering."""
+        times, _ = ctx.events_on(self.channels)
+        return len(times) - bisect_right(times, t - self.window.reach)
 
     def count(self, ctx: EvalContext, zi: int, t: float) -> int:
         times, ordinals = self._selected(ctx, zi)
@@ -343,10 +364,17 @@ class CountCompare(Node):
     def __init__(self, count: CountNode, op: str, number: int) -> None:
         self.count_node = count
         self.compare = COMPARATORS[op]
-        self.number = number
+        self.number = number if op != ">" else number + 1
+        if op == ">":
+            self.compare = COMPARATORS[">="]
+        # For `<`, `<=` and `!=` a small bound decides true; for `>=` and `=` it decides false.
+        self.low = op in ("<", "<=", "!=")
         self.zonal = count.zonal
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
+        bound = self.count_node.upper_bound(ctx, t)
+        if bound < self.number:  # too few contacts on these channels to reach the number
+            return bool(self.compare(bound, self.number)) if self.low else False
         return self.compare(self.count_node.count(ctx, zi, t), self.number)
 
     def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:

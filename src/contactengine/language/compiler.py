@@ -344,54 +344,62 @@ EventTest = Callable[[EvalContext, int, Event], bool]
 _EVENT_ATTRIBUTES = {"to.kind": "to_kind"}
 
 
+_PYTHON_OPERATORS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_EVENT_FIELDS = frozenset(
+    _EVENT_ATTRIBUTES.get(name, name)
+    for name in (*v.HISTORY_FIELDS, *v.CONSENT_FIELDS, *v.OPT_OUT_FIELDS)
+)
+
+
 def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
-    """A test on one history event, and whether it depends on the zone."""
-    if isinstance(expr, (ast.And, ast.Or)):
-        left, left_zonal = _event_filter(expr.left)
-        right, right_zonal = _event_filter(expr.right)
-        if isinstance(expr, ast.And):
-            return (lambda c, z, e: left(c, z, e) and right(c, z, e)), left_zonal or right_zonal
-        return (lambda c, z, e: left(c, z, e) or right(c, z, e)), left_zonal or right_zonal
-    if isinstance(expr, ast.Not):
-        inner, zonal = _event_filter(expr.operand)
-        return (lambda c, z, e: not inner(c, z, e)), zonal
-    if isinstance(expr, ast.Bool):
-        constant = expr.value
-        return (lambda c, z, e: constant), False
-    if isinstance(expr, ast.Name):
-        attribute = _EVENT_ATTRIBUTES.get(expr.name, expr.name)
-        return (lambda c, z, e: bool(getattr(e, attribute))), False
-    if isinstance(expr, ast.Call):
-        if expr.function.name in ("count", "any"):
-            raise AssertionError("nested counts are not supported")
-        node = _call(expr)
-        assert isinstance(node, n.RecordTest)
-        return node.at_event, node.zonal
-    if (
-        isinstance(expr, ast.Compare)
-        and isinstance(expr.right, ast.Bool)
-        and not isinstance(expr.left, ast.Name)
-        and expr.op in ("=", "!=")
-    ):  # `consent() is false`: the inner test itself
-        test, zonal = _event_filter(expr.left)
-        wanted = (expr.op == "=") == expr.right.value
-        return (lambda c, z, e: test(c, z, e) == wanted), zonal
-    if isinstance(expr, ast.Compare) and isinstance(expr.left, ast.Name):
-        attribute = _EVENT_ATTRIBUTES.get(expr.left.name, expr.left.name)
-        expected = _literal(expr.right)
-        compare = n.COMPARATORS[expr.op]
-        return (lambda c, z, e: bool(compare(getattr(e, attribute), expected))), False
-    if isinstance(expr, ast.In) and isinstance(expr.operand, ast.Name):
-        attribute = _EVENT_ATTRIBUTES.get(expr.operand.name, expr.operand.name)
-        values = frozenset(_literal(i) for i in expr.items.items)
-        negated = expr.negated
-        return (lambda c, z, e: (getattr(e, attribute) in values) != negated), False
-    if isinstance(expr, ast.In):  # `consent() in [true]`: one comparison per item
-        tests = [_event_filter(ast.Compare("=", expr.operand, i)) for i in expr.items.items]
-        negated = expr.negated
-        zonal = any(z for _, z in tests)
-        return (lambda c, z, e: any(t(c, z, e) for t, _ in tests) != negated), zonal
-    raise AssertionError(f"unsupported filter {type(expr).__name__}")
+    """A test on one history event (or record), and whether it depends on the zone.
+
+    Filters run once per past contact, so they are emitted as one Python expression
+    (deterministically, from checked names and literals only) rather than nested closures.
+    """
+    namespace: dict[str, Any] = {}
+    zonal = False
+
+    def bind(value: Any) -> str:
+        name = f"_v{len(namespace)}"
+        namespace[name] = value
+        return name
+
+    def field(name: str) -> str:
+        attribute = _EVENT_ATTRIBUTES.get(name, name)
+        if attribute not in _EVENT_FIELDS or not attribute.isidentifier():
+            raise AssertionError(f"unknown event field {name}")
+        return f"e.{attribute}"
+
+    def emit(node: ast.Expr) -> str:
+        nonlocal zonal
+        if isinstance(node, ast.And):
+            return f"({emit(node.left)} and {emit(node.right)})"
+        if isinstance(node, ast.Or):
+            return f"({emit(node.left)} or {emit(node.right)})"
+        if isinstance(node, ast.Not):
+            return f"(not {emit(node.operand)})"
+        if isinstance(node, ast.Bool):
+            return "True" if node.value else "False"
+        if isinstance(node, ast.Name):
+            return f"bool({field(node.name)})"
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name):
+            operator_text = _PYTHON_OPERATORS[node.op]
+            return f"({field(node.left.name)} {operator_text} {bind(_literal(node.right))})"
+        if isinstance(node, ast.In) and isinstance(node.operand, ast.Name):
+            values = frozenset(_literal(i) for i in node.items.items)
+            membership = "not in" if node.negated else "in"
+            return f"({field(node.operand.name)} {membership} {bind(values)})"
+        if isinstance(node, ast.Call) and node.function.name not in ("count", "any"):
+            record_test = _call(node)
+            assert isinstance(record_test, n.RecordTest)
+            zonal = zonal or record_test.zonal
+            return f"{bind(record_test.at_event)}(c, z, e)"
+        raise AssertionError(f"unsupported filter {type(node).__name__}")
+
+    source = f"lambda c, z, e: {emit(expr)}"
+    test: EventTest = eval(compile(source, "<rule filter>", "eval"), namespace)
+    return test, zonal
 
 
 def _record_filter(expr: ast.Expr) -> Callable[[Any], bool]:
