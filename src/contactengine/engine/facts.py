@@ -16,7 +16,7 @@ NEVER = float("inf")
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Event:
     """One past contact (a history entry)."""
 
@@ -33,7 +33,7 @@ class Event:
     in_reply_to: str | None = None
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ConsentFact:
     channel: str
     to: str | None
@@ -43,14 +43,14 @@ class ConsentFact:
     kind: str
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class OptOutFact:
     channel: str
     to: str | None
     at: float
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class InconvenientFact:
     """A consumer-designated inconvenient time: local [start, end) seconds, half-open."""
 
@@ -147,27 +147,7 @@ def facts_from_request(request: ContactRequest) -> Facts:
     )
     debt_keys = frozenset(k for k in (debt.id, debt.account_id) if k)
     flags = debtor.flags
-    history = tuple(
-        sorted(
-            (
-                Event(
-                    at=h.at.timestamp(),
-                    channel=h.channel,
-                    debt_ids=frozenset(h.debt_ids),
-                    to=h.to.lower() if h.to and "@" in h.to else h.to,
-                    direction=h.direction,
-                    outcome=h.outcome,
-                    message_left=h.message_left,
-                    purpose=h.purpose,
-                    to_kind=kinds.get((h.to or "").lower() if h.to and "@" in h.to else h.to or ""),
-                    id=h.id,
-                    in_reply_to=h.in_reply_to,
-                )
-                for h in request.history
-            ),
-            key=lambda e: e.at,
-        )
-    )
+    history = _events(request, kinds)
     return Facts(
         debtor_id=debtor.id,
         debt_id=debt.id,
@@ -222,6 +202,36 @@ def facts_from_request(request: ContactRequest) -> Facts:
         reassignment_checked_at=reassignment,
         contact_kinds=kinds,
     )
+
+
+def _events(request: ContactRequest, kinds: dict[str, str]) -> tuple[Event, ...]:
+    """History entries as events, oldest first; emails compared case-insensitively."""
+    events = []
+    for entry in request.history:
+        to = entry.to
+        if to is not None and "@" in to:
+            to = to.lower()
+        events.append(
+            Event(
+                entry.at.timestamp(),
+                entry.channel,
+                frozenset(entry.debt_ids),
+                to,
+                entry.direction,
+                entry.outcome,
+                entry.message_left,
+                entry.purpose,
+                kinds.get(to) if to is not None else None,
+                entry.id,
+                entry.in_reply_to,
+            )
+        )
+    events.sort(key=_event_time)
+    return tuple(events)
+
+
+def _event_time(event: Event) -> float:
+    return event.at
 
 
 def _applies_to_debt(debt_ids: list[str], keys: frozenset[str]) -> bool:

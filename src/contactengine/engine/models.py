@@ -6,6 +6,7 @@ Requests are validated here once; the hot path works on the plain `Facts` built 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,13 +67,10 @@ class Phone(_Model):
     @field_validator("number")
     @classmethod
     def _e164(cls, value: str) -> str:
-        try:
-            parsed = phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException as exc:
-            raise ValueError(f"`{value}` is not a phone number in +E.164 form") from exc
-        if not phonenumbers.is_possible_number(parsed):
-            raise ValueError(f"`{value}` is not a possible phone number")
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        normalized = _e164_or_none(value)
+        if normalized is None:
+            raise ValueError(f"`{value}` is not a possible phone number in +E.164 form")
+        return normalized
 
 
 class Email(_Model):
@@ -195,11 +193,19 @@ class ContactRequest(_Model):
 
 
 def _normalize_phone(value: str) -> str:
+    return _e164_or_none(value) or value
+
+
+@lru_cache(maxsize=65536)
+def _e164_or_none(value: str) -> str | None:
+    """The number in E.164 form, or None when it is not a possible number (cached: slow)."""
     try:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
-        return value
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
 class Reason(BaseModel):
