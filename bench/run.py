@@ -32,7 +32,7 @@ from bench.gen_rules import write_rules
 from bench.workload import Workload, generate, summary, with_full_history
 from contactengine.engine.api import Engine
 from contactengine.engine.facts import Facts, facts_from_request
-from contactengine.engine.models import RequestError, parse_request
+from contactengine.engine.models import Decision, RequestError, parse_request
 from contactengine.language import checker, compiler, parser
 from contactengine.language.loader import load_ruleset
 
@@ -54,10 +54,11 @@ class Sizes:
     memory_decisions: int
     profile_decisions: int
     compile_runs: int
+    repeats: int
 
 
-FULL = Sizes(10_000, 100_000, 20_000, 20_000, 10_000, 5_000, 7)
-QUICK = Sizes(1_000, 5_000, 1_000, 1_000, 1_000, 1_000, 3)
+FULL = Sizes(10_000, 100_000, 20_000, 20_000, 10_000, 5_000, 7, 3)
+QUICK = Sizes(1_000, 5_000, 1_000, 1_000, 1_000, 1_000, 3, 1)
 
 _START = time.perf_counter()
 
@@ -69,12 +70,12 @@ def log(message: str) -> None:
 # --- the machine -------------------------------------------------------------------------
 
 
-def pin_to_one_core() -> str:
-    """Run on CPU 0 only, where the OS allows it: the figures are single-core figures."""
+def pin_to_one_core(cpu: int = 0) -> str:
+    """Run on one CPU only, where the OS allows it: the figures are single-core figures."""
     if hasattr(os, "sched_setaffinity"):
         try:
-            os.sched_setaffinity(0, {0})
-            return "pinned to CPU 0"
+            os.sched_setaffinity(0, {cpu})
+            return f"pinned to CPU {cpu}"
         except OSError as exc:
             return f"not pinned ({exc.strerror})"
     return "not pinned (no sched_setaffinity on this OS)"
@@ -148,18 +149,29 @@ def percentile(sorted_values: Sequence[int], share: float) -> int:
     return sorted_values[index]
 
 
-def latency(call: Callable[[Any], Any], items: Sequence[Any], calls: int) -> dict[str, float]:
-    """Per-call wall time in µs over `calls` calls cycling through `items`."""
+def latency(
+    call: Callable[[Any], Any], items: Sequence[Any], calls: int
+) -> dict[str, float | dict[str, float]]:
+    """Per-call wall time in µs over `calls` calls cycling through `items`; the medians of
+    allowed and denied decisions apart (a denial also searches for `next_allowed_at`)."""
     samples: list[int] = []
+    by_outcome: dict[str, list[int]] = {"allowed": [], "denied": []}
     clock = time.perf_counter_ns
     count = len(items)
     for i in range(calls):
         item = items[i % count]
         start = clock()
-        call(item)
-        samples.append(clock() - start)
+        decision = call(item)
+        elapsed = clock() - start
+        samples.append(elapsed)
+        allowed = decision["allowed"] if isinstance(decision, dict) else decision.allowed
+        by_outcome["allowed" if allowed else "denied"].append(elapsed)
     samples.sort()
+    medians = {
+        key: statistics.median(values) / 1000 for key, values in by_outcome.items() if values
+    }
     return {
+        "median_us_by_outcome": medians,
         "calls": calls,
         "median_us": percentile(samples, 0.5) / 1000,
         "p90_us": percentile(samples, 0.9) / 1000,
@@ -169,13 +181,27 @@ def latency(call: Callable[[Any], Any], items: Sequence[Any], calls: int) -> dic
     }
 
 
-def throughput(seconds: float, count: int) -> dict[str, float]:
-    return {
+def timed_runs(
+    run: Callable[[], list[dict[str, Any]]], count: int, repeats: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run `repeats` times; the median run is the figure, every run is kept."""
+    runs: list[float] = []
+    decisions: list[dict[str, Any]] = []
+    for _ in range(repeats):
+        decisions = []
+        gc.collect()
+        start = time.perf_counter()
+        decisions = run()
+        runs.append(time.perf_counter() - start)
+    seconds = statistics.median(runs)
+    figure = {
         "decisions": count,
         "seconds": round(seconds, 3),
         "per_second": round(count / seconds, 1),
         "us_per_decision": round(seconds / count * 1e6, 2),
+        "runs_per_second": [round(count / r, 1) for r in runs],
     }
+    return figure, decisions
 
 
 def outcome_summary(decisions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -221,6 +247,36 @@ def build_facts(requests: list[dict[str, Any]]) -> tuple[list[Facts], int, float
     return facts, rejected, time.perf_counter() - start
 
 
+def json_stages(engine: Engine, strings: list[str]) -> dict[str, float]:
+    """Where a JSON decision's time goes: mean µs per request of each stage, request by
+    request (as in `decide_many`), each stage timed with `perf_counter_ns`."""
+    clock = time.perf_counter_ns
+    totals = [0, 0, 0, 0, 0]
+    for text in strings:
+        t0 = clock()
+        data = json.loads(text)
+        t1 = clock()
+        model = parse_request(data)
+        t2 = clock()
+        facts = facts_from_request(model)
+        t3 = clock()
+        decision = engine.decide_facts(facts)
+        t4 = clock()
+        Decision.model_validate(decision)  # what `can_contact()` adds to `decide_many`
+        t5 = clock()
+        for i, (a, b) in enumerate(((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5))):
+            totals[i] += b - a
+    names = (
+        "json_loads_us",
+        "parse_request_us",
+        "facts_from_request_us",
+        "decide_us",
+        "decision_model_us",
+    )
+    count = max(len(strings), 1)
+    return {name: round(total / count / 1000, 1) for name, total in zip(names, totals, strict=True)}
+
+
 def time_compile(path: str, runs: int) -> dict[str, Any]:
     """`load_ruleset([path])` (read, parse, check, compile): first run and median of `runs`."""
     first_start = time.perf_counter()
@@ -238,6 +294,31 @@ def time_compile(path: str, runs: int) -> dict[str, Any]:
         "min_s": round(min(times), 4),
         "runs": runs,
     }
+
+
+FRESH_COMPILE = """
+import time
+from contactengine.language.loader import load_ruleset
+start = time.perf_counter()
+load_ruleset([{path!r}])
+print(time.perf_counter() - start)
+"""
+
+
+def fresh_process_compile(path: str) -> float | None:
+    """`load_ruleset` once in a new interpreter: grammar build and lazy imports included."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", FRESH_COMPILE.format(path=path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        log(f"fresh-process compile failed: {exc}")
+        return None
+    return round(float(done.stdout.strip().splitlines()[-1]), 4)
 
 
 def compile_phases(path: Path, runs: int) -> dict[str, float]:
@@ -279,6 +360,7 @@ def prepare(sizes: Sizes) -> tuple[Workload, Engine, list[Facts], dict[str, Any]
             "rejected": rejected,
             "seconds": round(seconds, 3),
             "us_per_request": round(seconds / max(len(workload.requests), 1) * 1e6, 1),
+            "note": "setup, while the collector scans the growing list; see json_stages",
         },
     }
     return workload, engine, facts, info
@@ -297,21 +379,23 @@ def run_benchmarks(sizes: Sizes, machine: dict[str, Any]) -> dict[str, Any]:
     gc.collect()
     gc.freeze()  # the prepared workload is scaffolding: keep it out of the collector's scans
 
-    log(f"decide_many over {len(facts):,} facts in memory")
-    start = time.perf_counter()
-    decisions = engine.decide_many(facts)
-    results["facts_path"] = throughput(time.perf_counter() - start, len(facts))
+    log(f"decide_many over {len(facts):,} facts in memory, {sizes.repeats} run(s)")
+    results["facts_path"], decisions = timed_runs(
+        lambda: engine.decide_many(facts), len(facts), sizes.repeats
+    )
     results["facts_outcomes"] = outcome_summary(decisions)
     del decisions
-    gc.collect()
 
-    log(f"decide_many over {len(json_requests):,} JSON requests (json.loads + validation)")
-    start = time.perf_counter()
-    decisions = engine.decide_many(json.loads(s) for s in json_requests)
-    results["json_path"] = throughput(time.perf_counter() - start, len(json_requests))
+    log(f"decide_many over {len(json_requests):,} JSON requests, {sizes.repeats} run(s)")
+    results["json_path"], decisions = timed_runs(
+        lambda: engine.decide_many(json.loads(s) for s in json_requests),
+        len(json_requests),
+        sizes.repeats,
+    )
     results["json_outcomes"] = outcome_summary(decisions)
     del decisions
     gc.collect()
+    results["json_stages"] = json_stages(engine, json_requests)
 
     log(f"latency: {sizes.latency_calls:,} single calls per path")
     results["latency_facts"] = latency(engine.decide_facts, facts, sizes.latency_calls)
@@ -326,6 +410,7 @@ def run_benchmarks(sizes: Sizes, machine: dict[str, Any]) -> dict[str, Any]:
     results["compile_generated"] = {
         **time_compile(generated_name, sizes.compile_runs),
         **compile_phases(generated.relative_to(ROOT), sizes.compile_runs),
+        "fresh_process_s": fresh_process_compile(generated_name),
         "file": generated_name,
     }
 
@@ -385,7 +470,7 @@ def run_profile(sizes: Sizes) -> None:
     profile.dump_stats(str(RESULTS / "profile.pstats"))
     stats = pstats.Stats(profile)
     raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
-    total = sum(entry[2] for entry in raw.values())
+    total = max(sum(entry[2] for entry in raw.values()), max(entry[3] for entry in raw.values()))
     rows = sorted(raw.items(), key=lambda item: item[1][2], reverse=True)[:25]
     print(f"\ncProfile, facts path, {len(subset):,} decisions: top 25 by own time")
     print(f"(profiled total {total:.2f} s; profiling itself slows the engine down)\n")
@@ -394,7 +479,7 @@ def run_profile(sizes: Sizes) -> None:
         where = _short(filename)
         print(
             f"{tottime / total:6.1%}  {tottime:8.3f}  {cumtime:8.3f}  {calls:>10}  "
-            f"{function} ({where}:{line})"
+            f"{_qualname(filename, line, function)} ({where}:{line})"
         )
     cumulative = sorted(raw.items(), key=lambda item: item[1][3], reverse=True)[:15]
     print("\nTop 15 by cumulative time (where the time goes, callees included)\n")
@@ -402,9 +487,27 @@ def run_profile(sizes: Sizes) -> None:
     for (filename, line, function), (_, calls, _, cumtime, _) in cumulative:
         print(
             f"{cumtime / total:6.1%}  {cumtime:8.3f}  {calls:>10}  "
-            f"{function} ({_short(filename)}:{line})"
+            f"{_qualname(filename, line, function)} ({_short(filename)}:{line})"
         )
     print(f"\nfull profile: {RESULTS / 'profile.pstats'}")
+
+
+def _qualname(filename: str, line: int, function: str) -> str:
+    """`Class.method` for a method of the engine (cProfile names only the function)."""
+    if "contactengine" not in filename or line < 1:
+        return function
+    try:
+        lines = Path(filename).read_text(encoding="utf-8").splitlines()[:line]
+    except OSError:
+        return function
+    if not lines or not lines[-1].startswith((" ", "\t")):
+        return function
+    for text in reversed(lines):
+        if text.startswith("class "):
+            return f"{text[6:].split('(')[0].split(':')[0]}.{function}"
+        if text.startswith("def "):
+            return f"{text[4:].split('(')[0]}.{function}"
+    return function
 
 
 def _short(filename: str) -> str:
@@ -429,13 +532,12 @@ def report(results: dict[str, Any]) -> str:
         return "met" if t[key]["met"] else "NOT met"
 
     rows = [
-        ("decide_many, facts in memory", f"{fp['per_second']:,.0f} /s", f"{fp['us_per_decision']:.1f} µs each", f"≥ 100,000/s: {mark('facts_per_second')}"),
-        ("decide_many, JSON (40-entry history)", f"{jp['per_second']:,.0f} /s", f"{jp['us_per_decision']:.1f} µs each", f"≥ 20,000/s: {mark('json_per_second')}"),
-        ("latency, facts: median / p99", f"{lf['median_us']:,.1f} µs", f"p99 {lf['p99_us']:,.1f} µs", ""),
-        ("latency, JSON can_contact: median / p99", f"{lj['median_us']:,.1f} µs", f"p99 {lj['p99_us']:,.1f} µs", ""),
-        ("request → Facts (validate + zones)", f"{results['facts_build']['us_per_request']:,.1f} µs", "each, 0-40 history", ""),
+        ("decide_many, facts in memory", f"{fp['per_second']:,.0f} /s", _each(fp), f"≥ 100,000/s: {mark('facts_per_second')}"),
+        ("decide_many, JSON (40-entry history)", f"{jp['per_second']:,.0f} /s", _each(jp), f"≥ 20,000/s: {mark('json_per_second')}"),
+        ("latency, facts: median / p99", f"{lf['median_us']:,.1f} µs", f"p99 {lf['p99_us']:,.1f} µs", _split(lf)),
+        ("latency, JSON can_contact: median / p99", f"{lj['median_us']:,.1f} µs", f"p99 {lj['p99_us']:,.1f} µs", _split(lj)),
         (f"compile shipped pack ({cs['rules']} rules)", f"{cs['median_s'] * 1000:,.1f} ms", f"first {cs['first_s'] * 1000:,.0f} ms", ""),
-        (f"compile {cg['rules']:,} generated rules", f"{cg['median_s'] * 1000:,.0f} ms", f"first {cg['first_s'] * 1000:,.0f} ms", f"< 1 s: {mark('compile_1000_rules')}"),
+        (f"compile {cg['rules']:,} generated rules", f"{cg['median_s'] * 1000:,.0f} ms", f"new process {_ms(cg['fresh_process_s'])}", f"< 1 s: {mark('compile_1000_rules')}"),
         ("  parse / check / compile", f"{cg['parse_s'] * 1000:,.0f} / {cg['check_s'] * 1000:,.0f} / {cg['compile_s'] * 1000:,.0f} ms", "", ""),
         ("tracemalloc peak, decide_many", f"{mem['tracemalloc_peak_mb']:,.1f} MB", f"{mem['tracemalloc_decisions']:,} decisions", ""),
         ("ru_maxrss (whole run)", f"{mem['ru_maxrss_mb']:,.0f} MB", "", ""),
@@ -452,6 +554,7 @@ def report(results: dict[str, Any]) -> str:
     ]
     for row in rows:
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    lines.append(f"\nJSON path stages, µs per request: {_stages(results['json_stages'])}")
     for key in ("facts_outcomes", "json_outcomes"):
         outcome = results[key]
         lines.append(
@@ -460,6 +563,32 @@ def report(results: dict[str, Any]) -> str:
             f" {outcome['engine_errors']}; zones per decision {outcome['zones_per_decision']}"
         )
     return "\n".join(lines)
+
+
+def _each(figure: dict[str, Any]) -> str:
+    runs = figure["runs_per_second"]
+    spread = f" (runs {min(runs):,.0f}-{max(runs):,.0f}/s)" if len(runs) > 1 else ""
+    return f"{figure['us_per_decision']:.1f} µs each{spread}"
+
+
+def _stages(stages: dict[str, float]) -> str:
+    names = {
+        "json_loads_us": "loads",
+        "parse_request_us": "validate",
+        "facts_from_request_us": "facts",
+        "decide_us": "decide",
+        "decision_model_us": "Decision model",
+    }
+    return ", ".join(f"{names[k]} {v:,.0f}" for k, v in stages.items())
+
+
+def _split(figure: dict[str, Any]) -> str:
+    medians = figure["median_us_by_outcome"]
+    return "median " + " / ".join(f"{k} {v:,.0f} µs" for k, v in medians.items())
+
+
+def _ms(seconds: float | None) -> str:
+    return "?" if seconds is None else f"{seconds * 1000:,.0f} ms"
 
 
 def _workload_line(results: dict[str, Any]) -> str:
@@ -478,11 +607,12 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="cProfile the facts path; print top 25 by tottime"
     )
     options.add_argument("--requests", type=int, help="requests in the workload")
+    options.add_argument("--cpu", type=int, default=0, help="the CPU to pin to (default 0)")
     options.add_argument("--output", type=Path, help="results file (default: latest.json)")
     args = options.parse_args(argv)
 
     os.chdir(ROOT)  # rule sources are named relative to the repository root
-    pinning = pin_to_one_core()
+    pinning = pin_to_one_core(args.cpu)
     machine = machine_info(pinning)
     sizes = QUICK if args.quick else FULL
     if args.requests:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from contactengine.engine.masking import mask_contact
 from contactengine.engine.models import iso
 from contactengine.engine.nodes import Gate
 from contactengine.engine.timeutil import INF
-from contactengine.language.compiler import CompiledRule, RuleSet
+from contactengine.language.compiler import CompiledRule, Hits, Plan, RuleSet
 
 MAX_STEPS = 2000
 HORIZON_SECONDS = 400 * 86400
@@ -79,8 +80,8 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
             "no time zone could be resolved for the debtor and the country has no fallback",
             None,
         )
-    rules = ruleset.applicable(facts.channel, facts.jurisdictions, facts.actor, facts.debt_type)
-    deciding = [r for r in rules if r.deny is not None]
+    plan = ruleset.plan(facts.channel, facts.jurisdictions, facts.actor, facts.debt_type)
+    deciding = plan.deciding
     if not deciding:
         return _refusal(
             facts,
@@ -96,43 +97,50 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
     reasons: list[dict[str, Any]] = []
     denying: list[CompiledRule] = []
     broken = False
-    for rule in deciding:
-        assert rule.deny is not None
-        try:
-            failure = rule.deny.first_zone(ctx, at, zone_count)
-        except Exception as exc:  # fail closed: a rule that cannot be evaluated refuses
+    try:
+        hits = plan.deny(ctx, at, zone_count)
+    except Exception:  # some rule cannot be evaluated: find which, one by one
+        hits, errors = _hits_one_by_one(deciding, ctx, at, zone_count)
+        for rule, exc in errors:
             broken = True
             reason = _reason(rule, ctx, at, 0)
             reason["message"] = f"this rule could not be evaluated: {exc}"
             reasons.append(reason)
-            continue
-        if failure is not None:
-            denying.append(rule)
-            reasons.append(_reason(rule, ctx, at, failure))
-    warnings = [
-        _reason(rule, ctx, at, zi, rule.warn)
-        for rule in rules
-        if rule.warn is not None
-        for zi in [rule.warn.first_zone(ctx, at, zone_count)]
-        if zi is not None
-    ]
-    required = sorted(
-        {
-            name
-            for rule in rules
-            if rule.requires_when is not None and rule.requires_when.value(ctx, 0, at)
-            for name in rule.requires
-        }
+    for index, zone in hits:
+        rule = deciding[index]
+        denying.append(rule)
+        reasons.append(_reason(rule, ctx, at, zone))
+    warnings: list[dict[str, Any]] = []
+    if plan.warning:
+        try:
+            warned = plan.warn(ctx, at, zone_count)
+        except Exception:  # a warning that cannot be evaluated is shown as such
+            warned, _ = _hits_one_by_one(plan.warning, ctx, at, zone_count, warn=True)
+        warnings = [_reason(plan.warning[i], ctx, at, z, plan.warning[i].warn) for i, z in warned]
+    required = (
+        sorted(
+            {
+                name
+                for rule in plan.rules
+                if rule.requires_when is not None and rule.requires_when.value(ctx, 0, at)
+                for name in rule.requires
+            }
+        )
+        if plan.requiring
+        else []
     )
     next_allowed: float | None = at
     if broken:
         next_allowed = None
     elif denying:
         by_id = {r.id: r for r in denying}
+        start: float | None = at
         for reason in reasons:
-            until = _rule_clears(by_id[reason["rule"]], ctx, at, zone_count)
+            until = _search([by_id[reason["rule"]]], ctx, at, zone_count)
             reason["until"] = None if until is None else iso(until)
-        next_allowed = _next_allowed(deciding, ctx, at, zone_count)
+            start = None if until is None or start is None else max(start, until)
+        # Each rule alone refuses until its `until`, so nothing is allowed before the latest.
+        next_allowed = None if start is None else _search(plan, ctx, start, zone_count, at)
     return {
         "allowed": not (denying or broken),
         "decision_id": decision_id(),
@@ -149,39 +157,78 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
 
 def _rule_jump(rule: CompiledRule, ctx: EvalContext, t: float, zone_count: int) -> float | None:
     """If the rule denies at `t`: the instant before which it keeps denying; else None."""
+    gate = rule.deny
+    assert gate is not None
+    first = gate.first_zone(ctx, t, zone_count)
+    if first is None:
+        return None
+    return _jump(rule, ctx, t, first, zone_count)
+
+
+def _jump(rule: CompiledRule, ctx: EvalContext, t: float, first: int, zone_count: int) -> float:
+    """For a rule refusing at `t` (first in zone `first`): when it may stop refusing."""
     assert rule.deny is not None
     node = rule.deny.node
-    zones = range(zone_count) if node.zonal else range(1)
-    jump: float | None = None
-    for zi in zones:
+    if not node.zonal:
+        return node.next_change(ctx, 0, t)
+    jump = node.next_change(ctx, first, t)
+    for zi in range(first + 1, zone_count):
         if node.value(ctx, zi, t):
-            change = node.next_change(ctx, zi, t)
-            jump = change if jump is None else max(jump, change)
+            jump = max(jump, node.next_change(ctx, zi, t))
     return jump
 
 
+def _hits_one_by_one(
+    rules: tuple[CompiledRule, ...],
+    ctx: EvalContext,
+    t: float,
+    zone_count: int,
+    warn: bool = False,
+) -> tuple[Hits, list[tuple[CompiledRule, Exception]]]:
+    """The slow path, rule by rule, so that one broken rule is named and refuses alone."""
+    hits: Hits = []
+    errors: list[tuple[CompiledRule, Exception]] = []
+    for index, rule in enumerate(rules):
+        gate = rule.warn if warn else rule.deny
+        assert gate is not None
+        try:
+            zone = gate.first_zone(ctx, t, zone_count)
+        except Exception as exc:
+            errors.append((rule, exc))
+            continue
+        if zone is not None:
+            hits.append((index, zone))
+    return hits, errors
+
+
 def _search(
-    rules: list[CompiledRule], ctx: EvalContext, at: float, zone_count: int
+    rules: list[CompiledRule] | Plan,
+    ctx: EvalContext,
+    start: float,
+    zone_count: int,
+    at: float | None = None,
 ) -> float | None:
-    t = at
+    """The first instant from `start` at which none of `rules` refuses, or None.
+
+    Every jump goes to an instant before which some refusing rule cannot change, so no
+    allowed instant is ever skipped.
+    """
+    at = start if at is None else at
+    t = start
     for _ in range(MAX_STEPS):
-        jumps = [j for r in rules if (j := _rule_jump(r, ctx, t, zone_count)) is not None]
+        if isinstance(rules, Plan):
+            deciding = rules.deciding
+            jumps = [
+                _jump(deciding[i], ctx, t, z, zone_count) for i, z in rules.deny(ctx, t, zone_count)
+            ]
+        else:
+            jumps = [j for r in rules if (j := _rule_jump(r, ctx, t, zone_count)) is not None]
         if not jumps:
             return t
         t = max(jumps)
         if t == INF or t - at > HORIZON_SECONDS:
             return None
     return None
-
-
-def _next_allowed(
-    rules: list[CompiledRule], ctx: EvalContext, at: float, zone_count: int
-) -> float | None:
-    return _search(rules, ctx, at, zone_count)
-
-
-def _rule_clears(rule: CompiledRule, ctx: EvalContext, at: float, zone_count: int) -> float | None:
-    return _search([rule], ctx, at, zone_count)
 
 
 def _reason(
@@ -202,20 +249,25 @@ def _message(rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Gate
         return template
     facts = ctx.facts
     here = ctx.local(zi, t) if ctx.zones else None
-    counts = node.node.counts() if node is not None else []
-    values = {
-        "debt": facts.debt_id,
-        "channel": facts.channel,
-        "to": mask_contact(facts.to),
-        "zone": ctx.zone_names[zi] if ctx.zone_names else "",
-        "local_time": here.strftime("%H:%M") if here else "",
-        "local_date": here.date().isoformat() if here else "",
-        "count": str(counts[0].count(ctx, zi, t)) if counts else "",
+    makers: dict[str, Callable[[], str]] = {
+        "debt": lambda: facts.debt_id,
+        "channel": lambda: facts.channel,
+        "to": lambda: mask_contact(facts.to),
+        "zone": lambda: ctx.zone_names[zi] if ctx.zone_names else "",
+        "local_time": lambda: f"{here.hour:02d}:{here.minute:02d}" if here else "",
+        "local_date": lambda: here.date().isoformat() if here else "",
+        "count": lambda: _first_count(node, ctx, zi, t),
     }
+    values = {name: make() for name, make in makers.items() if "{" + name + "}" in template}
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def _first_count(gate: Gate | None, ctx: EvalContext, zi: int, t: float) -> str:
+    counts = gate.node.counts() if gate is not None else []
+    return str(counts[0].count(ctx, zi, t)) if counts else ""
 
 
 def _zones(facts: Facts) -> list[dict[str, str]]:

@@ -45,23 +45,56 @@ class Node:
     def counts(self) -> list[CountNode]:
         return []
 
+    def emit(self, bind: Bind, zone: str) -> str:
+        """A Python expression for this condition over `c` (context), `f` (facts), `t`.
+
+        The default calls the node; plain fact tests inline themselves (see `Static`).
+        """
+        return f"{bind(self)}.value(c, {zone}, t)"
+
+
+Bind = Callable[[Any], str]
+
 
 class Const(Node):
+    cost = 0
+
     def __init__(self, constant: bool) -> None:
         self.constant = constant
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
         return self.constant
 
+    def emit(self, bind: Bind, zone: str) -> str:
+        return "True" if self.constant else "False"
+
 
 class Static(Node):
-    """A condition on facts that do not change with time (flags, channel, purpose)."""
+    """A condition on facts that do not change with time (flags, channel, purpose).
 
-    def __init__(self, test: Callable[[EvalContext], bool]) -> None:
+    `code` is the same test as a Python expression over `f` (the facts) with `{0}`, `{1}`
+    standing for `values`, so a rule's fact tests can run inline without calls.
+    """
+
+    cost = 0
+
+    def __init__(
+        self,
+        test: Callable[[EvalContext], bool],
+        code: str | None = None,
+        values: tuple[Any, ...] = (),
+    ) -> None:
         self.test = test
+        self.code = code
+        self.values = values
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
         return self.test(ctx)
+
+    def emit(self, bind: Bind, zone: str) -> str:
+        if self.code is None:
+            return f"{bind(self.test)}(c)"
+        return "(" + self.code.format(*(bind(v) for v in self.values)) + ")"
 
 
 class Not(Node):
@@ -78,6 +111,9 @@ class Not(Node):
 
     def counts(self) -> list[CountNode]:
         return self.operand.counts()
+
+    def emit(self, bind: Bind, zone: str) -> str:
+        return f"(not {self.operand.emit(bind, zone)})"
 
 
 class And(Node):
@@ -101,6 +137,9 @@ class And(Node):
     def counts(self) -> list[CountNode]:
         return [c for p in self.parts for c in p.counts()]
 
+    def emit(self, bind: Bind, zone: str) -> str:
+        return "(" + " and ".join(p.emit(bind, zone) for p in self.parts) + ")"
+
 
 class Or(Node):
     def __init__(self, parts: list[Node]) -> None:
@@ -122,6 +161,9 @@ class Or(Node):
 
     def counts(self) -> list[CountNode]:
         return [c for p in self.parts for c in p.counts()]
+
+    def emit(self, bind: Bind, zone: str) -> str:
+        return "(" + " or ".join(p.emit(bind, zone) for p in self.parts) + ")"
 
 
 class ClockWindow(Node):
@@ -411,8 +453,7 @@ class RecordTest(Node):
         self.zonal = window.is_calendar
 
     def _records(self, ctx: EvalContext) -> list[tuple[float, float]]:
-        cache_key = (id(self), "records")
-        found: list[tuple[float, float]] | None = ctx.cache.get(cache_key)
+        found: list[tuple[float, float]] | None = ctx.cache.get(self)
         if found is not None:
             return found
         facts = ctx.facts
@@ -428,7 +469,7 @@ class RecordTest(Node):
                     found.append((opt_out.at, INF))
         elif facts.reassignment_checked_at is not None:
             found.append((facts.reassignment_checked_at, INF))
-        ctx.cache[cache_key] = found
+        ctx.cache[self] = found
         return found
 
     def _matches(self, record: Record, channels: frozenset[str], to: str | None) -> bool:
@@ -454,7 +495,10 @@ class RecordTest(Node):
         return True
 
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
-        return any(self.holds_at(ctx, zi, t, s, e) for s, e in self._records(ctx))
+        for start, end in self._records(ctx):
+            if self.holds_at(ctx, zi, t, start, end):
+                return True
+        return False
 
     def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
         best = INF
@@ -473,7 +517,10 @@ class RecordTest(Node):
 
     def at_event(self, ctx: EvalContext, zi: int, event: Event) -> bool:
         """The same test with the event's time as `now` (inside a `where`)."""
-        return any(self.holds_at(ctx, zi, event.at, s, e) for s, e in self._records(ctx))
+        for start, end in self._records(ctx):
+            if self.holds_at(ctx, zi, event.at, start, end):
+                return True
+        return False
 
 
 class Gate:

@@ -50,7 +50,15 @@ def next_clock_crossing(t: float, zone: ZoneInfo, boundaries: tuple[int, ...]) -
     `boundaries` are seconds after midnight. A clock time that falls in a DST gap is met at
     the transition itself, which is found by looking for an offset change before the answer.
     """
-    today = local(t, zone).date()
+    here = local(t, zone)
+    now = seconds_of_day(here)
+    ahead = [b - now for b in boundaries if b > now]
+    wait = ahead[0] if ahead else DAY - now + boundaries[0]
+    candidate = t + wait
+    # Same offset at both ends of less than a day: no transition between, the clock is plain.
+    if wait <= DAY and local(candidate, zone).utcoffset() == here.utcoffset():
+        return candidate
+    today = here.date()
     best = INF
     for offset in (0, 1, 2):
         day = today + dt.timedelta(days=offset)

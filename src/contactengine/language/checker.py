@@ -15,7 +15,6 @@ from contactengine.language import ast
 from contactengine.language import vocabulary as v
 from contactengine.language.diagnostics import Diagnostic, did_you_mean
 
-MAX_DURATION_DAYS = 36500
 _CALENDAR_NAME = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
 
 SINGLE_CLAUSES = ("title", "citation", "effective", "jurisdiction", "actor", "channels", "message")
@@ -189,7 +188,7 @@ class _RuleChecker:
                 "E031",
                 f"this condition is {found.label}, not true or false",
                 expr.span,
-                "compare it with something, e.g. `count(calls within 7 days) >= 7`",
+                _condition_help(expr, found),
             )
 
     def type_of(self, expr: ast.Expr, scope: dict[str, v.Type]) -> v.Type | None:
@@ -376,7 +375,10 @@ class _RuleChecker:
                     "E023",
                     f"the window from {expr.low.text} to {expr.high.text} is empty",
                     expr.span,
-                    "windows include their start and exclude their end: give two different times",
+                    "windows include their start and exclude their end: give two different times"
+                    if lo == hi
+                    else "24:00 is the midnight that ends the day: for the whole day write "
+                    "`between 00:00 and 24:00`",
                 )
             return
         if _empty_range(expr.low, expr.high):
@@ -417,7 +419,8 @@ class _RuleChecker:
                     "E036",
                     "a list after `in` holds fixed values only",
                     item.span,
-                    _compare_help(operand),
+                    f"`{_describe(item)}` is not a fixed value; list values such as "
+                    f"`{_example_value(operand)}`",
                 )
 
     def time_of_day(self, expr: ast.TimeOfDay) -> v.Type | None:
@@ -458,14 +461,6 @@ class _RuleChecker:
                 f"`{expr.amount} {expr.unit}` is no time at all",
                 expr.span,
                 f"a window of no time holds nothing: use at least `1 {unit}`",
-            )
-            return False
-        if expr.amount * v.DURATION_UNITS[expr.unit] > MAX_DURATION_DAYS * 86400:
-            self.error(
-                "E022",
-                f"`{expr.amount} {expr.unit}` is longer than any record is kept",
-                expr.span,
-                f"use at most {MAX_DURATION_DAYS} days (100 years)",
             )
             return False
         return True
@@ -609,6 +604,29 @@ def _is_fixed(expr: ast.Expr, expected: v.Type | None) -> bool:
     if isinstance(expr, ast.Name) and expected is not None:
         return expected.kind in ("enum", "day") and expr.name in expected.values
     return False
+
+
+def _condition_help(expr: ast.Expr, found: v.Type) -> str:
+    """How to turn a value into a condition: compare it, the way the language reads."""
+    shown = _describe(expr)
+    if found.kind == "number":
+        return f"compare it with a number, e.g. `{shown} >= 3`"
+    if found.kind == "enum" and found.values:
+        return f"compare it with a value, e.g. `{shown} is {found.values[0]}`"
+    if found.kind == "time":
+        return f"compare it with times, e.g. `{shown} between 08:00 and 21:00`"
+    if found.kind == "date":
+        return f"compare it with a date, e.g. `{shown} >= 2026-09-01`"
+    if found.kind == "day":
+        return f"compare it with days, e.g. `{shown} in [sat, sun]`"
+    return "a condition is a field that is true or false, or a comparison"
+
+
+def _example_value(found: v.Type) -> str:
+    examples = {"number": "7", "time": "08:00", "date": "2026-01-31", "bool": "true"}
+    if found.values:
+        return found.values[0]
+    return examples.get(found.kind, "7")
 
 
 def _compare_help(left: v.Type) -> str:

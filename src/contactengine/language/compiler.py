@@ -15,7 +15,7 @@ from typing import Any
 
 from contactengine.engine import nodes as n
 from contactengine.engine.context import EvalContext
-from contactengine.engine.facts import Event
+from contactengine.engine.facts import Event, Facts
 from contactengine.language import ast
 from contactengine.language import vocabulary as v
 
@@ -46,6 +46,7 @@ class RuleSet:
     _index: dict[tuple[str, tuple[str, ...], str, str], tuple[CompiledRule, ...]] = field(
         default_factory=dict
     )
+    _plans: dict[tuple[str, tuple[str, ...], str, str], Plan] = field(default_factory=dict)
 
     def applicable(
         self, channel: str, jurisdictions: tuple[str, ...], actor: str, debt_type: str
@@ -64,6 +65,18 @@ class RuleSet:
             self._index[key] = found
         return found
 
+    def plan(
+        self, channel: str, jurisdictions: tuple[str, ...], actor: str, debt_type: str
+    ) -> Plan:
+        """The deciding rules for this scope with one generated function testing them all."""
+        key = (channel, jurisdictions, actor, debt_type)
+        found = self._plans.get(key)
+        if found is None:
+            rules = self.applicable(channel, jurisdictions, actor, debt_type)
+            found = Plan(rules)
+            self._plans[key] = found
+        return found
+
     def _by_channel(self, channel: str) -> tuple[CompiledRule, ...]:
         key = (channel, (), "", "")
         found = self._index.get(key)
@@ -71,6 +84,56 @@ class RuleSet:
             found = tuple(r for r in self.rules if channel in r.channels)
             self._index[key] = found
         return found
+
+
+Hits = list[tuple[int, int]]
+
+
+class Plan:
+    """The rules that apply to one scope, and a generated function that tests them all.
+
+    `deny(c, t, zones)` returns (rule index, first refusing zone) pairs for the rules in
+    `deciding` that refuse at `t`; `warn` likewise for `warning`. Fact tests run inline;
+    time and zone tests call their nodes. Generated once per scope, deterministically.
+    """
+
+    def __init__(self, rules: tuple[CompiledRule, ...]) -> None:
+        self.rules = rules
+        self.deciding = tuple(r for r in rules if r.deny is not None)
+        self.warning = tuple(r for r in rules if r.warn is not None)
+        self.requiring = any(r.requires_when is not None for r in rules)
+        self.deny = _emit_plan([r.deny for r in self.deciding if r.deny is not None])
+        self.warn = _emit_plan([r.warn for r in self.warning if r.warn is not None])
+
+
+def _emit_plan(gates: list[n.Gate]) -> Callable[[EvalContext, float, int], Hits]:
+    namespace: dict[str, Any] = {}
+    names: dict[int, str] = {}
+
+    def bind(value: Any) -> str:
+        name = names.get(id(value))
+        if name is None:
+            name = names[id(value)] = f"_b{len(names)}"
+            namespace[name] = value
+        return name
+
+    lines = ["def plan(c, t, zones):", "    f = c.facts", "    hits = []"]
+    for index, gate in enumerate(gates):
+        once = " and ".join(p.emit(bind, "0") for p in gate.once) or "True"
+        if gate.per_zone is None:
+            lines += [f"    if {once}:", f"        hits.append(({index}, 0))"]
+            continue
+        lines += [
+            f"    if {once}:",
+            "        for z in range(zones):",
+            f"            if {gate.per_zone.emit(bind, 'z')}:",
+            f"                hits.append(({index}, z))",
+            "                break",
+        ]
+    lines.append("    return hits")
+    exec(compile("\n".join(lines), "<rule plan>", "exec"), namespace)
+    plan: Callable[[EvalContext, float, int], Hits] = namespace["plan"]
+    return plan
 
 
 def ruleset_digest(sources: list[tuple[str, str]]) -> str:
@@ -160,7 +223,7 @@ def _condition(expr: ast.Expr) -> n.Node:
     if isinstance(expr, ast.Name):
         if expr.name == "inconvenient_time":
             return n.InconvenientTime()
-        return n.Static(_request_getter(expr.name))
+        return _fact_test(expr.name)
     if isinstance(expr, ast.Holiday):
         calendar = _holidays(expr.calendar.name)
         return n.DayTest(lambda day: day in calendar)
@@ -186,19 +249,41 @@ def _flatten(expr: ast.And | ast.Or, kind: type[ast.And] | type[ast.Or]) -> list
     return parts
 
 
-def _request_getter(name: str) -> Callable[[EvalContext], Any]:
-    attribute = {
-        "debt.type": "debt_type",
-        "to.kind": "to_kind",
-        "to.employer_provided": "to_employer_provided",
-    }.get(name, name)
+_FACT_ATTRIBUTES = {
+    "debt.type": "debt_type",
+    "to.kind": "to_kind",
+    "to.employer_provided": "to_employer_provided",
+}
+
+
+def _fact_attribute(name: str) -> str | None:
+    """The `Facts` attribute behind a request field, or None when it is computed."""
     if name == "answering_consumer":
+        return None
+    attribute = _FACT_ATTRIBUTES.get(name, name)
+    if not attribute.isidentifier() or attribute not in Facts.__slots__:
+        raise AssertionError(f"unknown fact {name}")
+    return attribute
+
+
+def _request_getter(name: str) -> Callable[[EvalContext], Any]:
+    attribute = _fact_attribute(name)
+    if attribute is None:
         return _answering_consumer
 
     def getter(ctx: EvalContext) -> Any:
         return getattr(ctx.facts, attribute)
 
     return getter
+
+
+def _fact_test(name: str) -> n.Static:
+    """A bare true/false field as a condition."""
+    attribute = _fact_attribute(name)
+    if attribute is None:
+        return n.Static(_answering_consumer, "{0}(c)", (_answering_consumer,))
+    getter = _request_getter(name)
+    return n.Static(lambda ctx: bool(getter(ctx)), f"f.{attribute}")
 
 
 def _answering_consumer(ctx: EvalContext) -> bool:
@@ -244,7 +329,13 @@ def _compare(op: str, left: ast.Expr, right: ast.Expr) -> n.Node:
         getter = _request_getter(left.name)
         expected = _literal(right)
         compare = n.COMPARATORS[op]
-        return n.Static(lambda ctx: bool(compare(getter(ctx), expected)))
+        attribute = _fact_attribute(left.name)
+        subject = "{1}(c)" if attribute is None else f"f.{attribute}"
+        return n.Static(
+            lambda ctx: bool(compare(getter(ctx), expected)),
+            f"{subject} {_PYTHON_OPERATORS[op]} {{0}}",
+            (expected, _answering_consumer),
+        )
     raise AssertionError(
         f"unsupported comparison {type(left).__name__} {op} {type(right).__name__}"
     )
@@ -383,6 +474,14 @@ def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
             return "True" if node.value else "False"
         if isinstance(node, ast.Name):
             return f"bool({field(node.name)})"
+        if (
+            isinstance(node, ast.Compare)
+            and isinstance(node.right, ast.Bool)
+            and not isinstance(node.left, ast.Name)
+            and node.op in ("=", "!=")
+        ):  # `consent() is false`, `(direction is inbound) is true`: the inner test itself
+            inner = emit(node.left)
+            return inner if (node.op == "=") == node.right.value else f"(not {inner})"
         if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name):
             operator_text = _PYTHON_OPERATORS[node.op]
             return f"({field(node.left.name)} {operator_text} {bind(_literal(node.right))})"
@@ -390,6 +489,10 @@ def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
             values = frozenset(_literal(i) for i in node.items.items)
             membership = "not in" if node.negated else "in"
             return f"({field(node.operand.name)} {membership} {bind(values)})"
+        if isinstance(node, ast.In):  # `consent() in [true]`: one comparison per item
+            items = [emit(ast.Compare("=", node.operand, item)) for item in node.items.items]
+            joined = "(" + " or ".join(items) + ")" if items else "False"
+            return f"(not {joined})" if node.negated else joined
         if isinstance(node, ast.Call) and node.function.name not in ("count", "any"):
             record_test = _call(node)
             assert isinstance(record_test, n.RecordTest)
