@@ -17,8 +17,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 Channel = Literal["call", "sms", "email", "letter"]
@@ -173,23 +173,24 @@ class ContactRequest(_Model):
     in_reply_to: str | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _to_is_a_contact_point(self) -> ContactRequest:
-        if self.channel in ("call", "sms"):
-            numbers = {p.number for p in self.debtor.phones}
-            if self.to is None:
-                raise ValueError(
-                    f"`to` is required for a {self.channel}: name one of the debtor's phones"
-                )
-            normalized = _normalize_phone(self.to)
-            if normalized not in numbers:
-                raise ValueError(f"`to` ({self.to}) is not one of the debtor's phones")
-            object.__setattr__(self, "to", normalized)
-        elif self.channel == "email":
-            addresses = {e.address.lower() for e in self.debtor.emails}
-            if self.to is None or self.to.lower() not in addresses:
-                raise ValueError(f"`to` ({self.to}) is not one of the debtor's email addresses")
-        return self
+    @field_validator("to")
+    @classmethod
+    def _to_is_a_contact_point(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """`to` must name one of the debtor's own phones (calls, texts) or addresses (email)."""
+        debtor, channel = info.data.get("debtor"), info.data.get("channel")
+        if debtor is None or channel is None:
+            return value  # the debtor or channel is itself invalid and reported as such
+        if channel in ("call", "sms"):
+            if value is None:
+                raise ValueError(f"a {channel} needs `to`: one of the debtor's phones")
+            normalized = _normalize_phone(value)
+            if normalized not in {p.number for p in debtor.phones}:
+                raise ValueError(f"`{value}` is not one of the debtor's phones")
+            return normalized
+        emails = {e.address.lower() for e in debtor.emails}
+        if channel == "email" and (value is None or value.lower() not in emails):
+            raise ValueError(f"`{value}` is not one of the debtor's email addresses")
+        return value
 
 
 def _normalize_phone(value: str) -> str:

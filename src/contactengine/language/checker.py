@@ -15,7 +15,7 @@ from contactengine.language import ast
 from contactengine.language import vocabulary as v
 from contactengine.language.diagnostics import Diagnostic, did_you_mean
 
-_CALENDAR_NAME = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
+_CALENDAR_NAME = re.compile(r"[A-Z]{2,3}(-[A-Z0-9]{1,3})?")
 
 SINGLE_CLAUSES = ("title", "citation", "effective", "jurisdiction", "actor", "channels", "message")
 DECISION_CLAUSES = ("deny", "warn", "allow_only", "require")
