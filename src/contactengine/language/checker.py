@@ -356,7 +356,13 @@ class _RuleChecker:
                 )
                 return
         if operand.kind not in ("time", "date", "number"):
-            self.error("E034", f"`between` does not apply to {operand.label}", expr.span)
+            self.error(
+                "E034",
+                f"`between` does not apply to {operand.label}",
+                expr.span,
+                "use `between` on the local time or date or on a count; "
+                "for other values use `in [...]`",
+            )
             return
         for bound in (low, high):
             if bound.kind != operand.kind:
@@ -524,7 +530,12 @@ class _RuleChecker:
             self.duration(events.window)
         if events.where is not None:
             if not function.fields:
-                self.error("E017", f"`{function.name}` takes no `where`", events.where.span)
+                self.error(
+                    "E017",
+                    f"`{function.name}` takes no `where`",
+                    events.where.span,
+                    "remove the `where` part",
+                )
             else:
                 outer, self.inside_where = self.inside_where, True
                 self.condition(events.where, function.fields)

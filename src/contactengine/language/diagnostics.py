@@ -49,8 +49,21 @@ def did_you_mean(word: str, known: Iterable[str]) -> str | None:
     lowered = {c.lower(): c for c in candidates}
     if word.lower() in lowered:
         return f"did you mean `{lowered[word.lower()]}`?"
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+    close = difflib.get_close_matches(word, candidates, n=3, cutoff=0.6)
+    if not close:
+        return None
+    # Among near names, one that starts the same way wins: `denied` means `deny`, not `end`.
+    best = max(close, key=lambda c: (min(_shared_prefix(word, c), 3), -close.index(c)))
+    return f"did you mean `{best}`?"
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    length = 0
+    for x, y in zip(a.lower(), b.lower(), strict=False):
+        if x != y:
+            break
+        length += 1
+    return length
 
 
 def render_human(diagnostic: Diagnostic, source: str | None) -> str:

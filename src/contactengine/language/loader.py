@@ -75,7 +75,13 @@ def load_paths(paths: list[str | Path]) -> LoadResult:
             span = ast.Span(name, 1, 1, 1, 1)
             reason = exc.strerror or str(exc)
             diagnostics.append(
-                Diagnostic("E007", "error", f"cannot read this file: {reason}", span)
+                Diagnostic(
+                    "E007",
+                    "error",
+                    f"cannot read this file: {reason}",
+                    span,
+                    "check the path and that the file can be read",
+                )
             )
             continue
         try:

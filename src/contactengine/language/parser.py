@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from importlib import resources
 
@@ -57,9 +58,81 @@ class SyntaxProblem(Exception):
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = resources.files("contactengine.language").joinpath("grammar.lark").read_text()
-    return Lark(
+    plain = Lark(
         grammar, parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=True
     )
+    # Where a keyword may come but no name may, the lexer would take `channels` out of
+    # `channelss` and leave `s`: every keyword token is checked to be a whole word.
+    keywords = {
+        t.name: _whole_keyword
+        for t in plain.terminals
+        if t.pattern.type == "str" and t.pattern.value.isalpha()
+    }
+    return Lark(
+        grammar,
+        parser="lalr",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=True,
+        lexer_callbacks=keywords,
+    )
+
+
+# The file being parsed, for the lexer callback above: (display name, text).
+_PARSING: ContextVar[tuple[str, str]] = ContextVar("_PARSING")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _whole_keyword(token: Token) -> Token:
+    """A keyword glued to more letters (`channelss`, `titles`) is that longer word: an error."""
+    path, source = _PARSING.get(("", ""))
+    start, end = token.start_pos or 0, token.end_pos or 0
+    word = _WORD.match(source, start)
+    if word is None or word.end() <= end:
+        return token
+    raise SyntaxProblem(_glued_word(source, path, word))
+
+
+def _glued_word(source: str, path: str, word: re.Match[str]) -> Diagnostic:
+    """What to say about `word`, which no part of the grammar accepts where it stands."""
+    text = word.group()
+    tokens = _tokens_before(source, word.start())
+    trailing = _trailing_comma(source, path, tokens)
+    if trailing is not None:
+        return trailing
+    keywords = sorted(_all_keywords())
+    head = next((k for k in keywords if text.startswith(k) and text[len(k) :] in keywords), None)
+    if head is not None:
+        help_text = f"write `{head} {text[len(head) :]}`, with a space"
+    else:
+        help_text = did_you_mean(text, keywords) or f"check the spelling of `{text}`"
+    return Diagnostic(
+        "E001", "error", f"unexpected `{text}`", _span_of_match(source, path, word), help_text
+    )
+
+
+def _trailing_comma(source: str, path: str, tokens: list[re.Match[str]]) -> Diagnostic | None:
+    """`channels call, sms,` at the end of a line takes the next line's keyword as a name."""
+    if (
+        len(tokens) >= 2
+        and tokens[-2].group() == ","
+        and tokens[-1].group() in CLAUSE_KEYWORDS
+        and "\n" in source[tokens[-2].end() : tokens[-1].start()]
+    ):
+        return Diagnostic(
+            "E001",
+            "error",
+            "the list ends with `,`",
+            _span_of_match(source, path, tokens[-2]),
+            f"remove the `,`: as it is, `{tokens[-1].group()}` on the next line is read as "
+            "one more name in the list",
+        )
+    return None
+
+
+@lru_cache(maxsize=1)
+def _all_keywords() -> frozenset[str]:
+    return frozenset(k for k in map(_keyword, (t.name for t in _lark().terminals)) if k)
 
 
 MAX_DEPTH = 100  # nesting of one condition; real rules stay under 10
@@ -77,8 +150,13 @@ _CHARACTER_HELP = {
     "}": "group conditions with `(` and `)`",
     "%": "write a count as a whole number, e.g. `count(calls within 7 days) >= 7`",
     "@": "names use letters, digits, `_`, `-` and `.`",
-    ":": "write times as HH:MM, e.g. `08:00`",
-    "-": "write dates as YYYY-MM-DD and times as HH:MM",
+    ":": "a clause needs no `:` after its keyword, e.g. `channels call, sms`",
+    "-": "names may hold `-` between letters or digits; numbers cannot be negative",
+}
+# After a digit, `:` and `-` are a time or a date written short.
+_AFTER_DIGIT_HELP = {
+    ":": "write times as HH:MM with two-digit minutes, e.g. `08:00`",
+    "-": "write dates as YYYY-MM-DD, e.g. `2026-01-31`",
 }
 _DEFAULT_CHARACTER_HELP = "names use letters, digits, `_`, `-` and `.`; texts go in double quotes"
 
@@ -99,6 +177,7 @@ _RULE_HEADER = re.compile(r"^[ \t]*rule[ \t]+([A-Za-z_][A-Za-z0-9_.-]*)", re.MUL
 
 def parse(source: str, path: str) -> tuple[ast.RuleFile | None, list[Diagnostic]]:
     """Parse one file. A syntax error stops the file: later text cannot be trusted."""
+    parsing = _PARSING.set((path, source))
     try:
         tree = _lark().parse(source)
         return _Converter(path).rule_file(tree, source), []
@@ -117,7 +196,16 @@ def parse(source: str, path: str) -> tuple[ast.RuleFile | None, list[Diagnostic]
         return None, [Diagnostic("E005", "error", message, span, help_text)]
     except LarkError as exc:  # any other parser complaint still becomes a diagnostic
         span = ast.Span(path, 1, 1, 1, 2)
-        return None, [Diagnostic("E001", "error", f"this file cannot be read: {exc}", span)]
+        problem = Diagnostic(
+            "E001",
+            "error",
+            f"this file cannot be read: {exc}",
+            span,
+            "check the rule against the language guide, docs/language.md",
+        )
+        return None, [problem]
+    finally:
+        _PARSING.reset(parsing)
 
 
 def _lines(source: str) -> list[str]:
@@ -152,8 +240,14 @@ def _unexpected_character(exc: UnexpectedCharacters, source: str, path: str) -> 
         "error",
         f"unexpected character `{shown}`",
         span,
-        _CHARACTER_HELP.get(char, _DEFAULT_CHARACTER_HELP),
+        _character_help(char, source[position - 1 : position]),
     )
+
+
+def _character_help(char: str, before: str) -> str:
+    if before.isdigit() and char in _AFTER_DIGIT_HELP:
+        return _AFTER_DIGIT_HELP[char]
+    return _CHARACTER_HELP.get(char, _DEFAULT_CHARACTER_HELP)
 
 
 def _tokens_before(source: str, offset: int) -> list[re.Match[str]]:
@@ -247,6 +341,9 @@ def _unexpected_token(exc: UnexpectedToken, source: str, path: str) -> Diagnosti
     span = ast.Span(path, line, column, line, column + max(1, len(text)))
     tokens = _tokens_before(source, offset)
     before = " ".join(m.group() for m in tokens[-3:])
+    trailing = _trailing_comma(source, path, tokens)
+    if trailing is not None:
+        return trailing
     if token.type == "RULE" and "END" in expected:
         rule_id = _open_rule(source, offset)
         what = f"rule `{rule_id}`" if rule_id else "the rule before"
@@ -418,7 +515,9 @@ class _Converter:
         kids = item.children
         handler = getattr(self, f"_expr_{kind}", None)
         if handler is None:
-            raise SyntaxProblem(Diagnostic("E001", "error", f"unexpected `{kind}`", span))
+            raise SyntaxProblem(
+                Diagnostic("E001", "error", f"unexpected `{kind}`", span, "remove or rewrite it")
+            )
         self.depth += 1
         try:
             result: ast.Expr = handler(kids, span)
