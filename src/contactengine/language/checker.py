@@ -521,7 +521,7 @@ class _RuleChecker:
                 )
             elif events.key.name not in v.COUNT_KEYS:
                 hint = did_you_mean(events.key.name, v.COUNT_KEYS) or (
-                    "count per `debt`, per `debtor` or per `contact`"
+                    "count per `debt`, per `debtor`, per `household` or per `contact`"
                 )
                 self.error(
                     "E018", f"unknown counting key `{events.key.name}`", events.key.span, hint

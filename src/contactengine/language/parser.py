@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from contextvars import ContextVar
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
+import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
@@ -57,25 +61,43 @@ class SyntaxProblem(Exception):
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
+    """The parser. Building it with `strict=True` checks every pair of terminals for
+    collisions, which takes a quarter of a second, so the built tables are cached in a
+    folder only this user can write."""
     grammar = resources.files("contactengine.language").joinpath("grammar.lark").read_text()
-    plain = Lark(
-        grammar, parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=True
-    )
     # Where a keyword may come but no name may, the lexer would take `channels` out of
     # `channelss` and leave `s`: every keyword token is checked to be a whole word.
-    keywords = {
-        t.name: _whole_keyword
-        for t in plain.terminals
-        if t.pattern.type == "str" and t.pattern.value.isalpha()
+    # Lark names a keyword's terminal after the keyword in capitals.
+    keywords = {word.upper(): _whole_keyword for word in re.findall(r'"([a-z]+)"', grammar)}
+    options: dict[str, Any] = {
+        "parser": "lalr",
+        "strict": True,
+        "propagate_positions": True,
+        "maybe_placeholders": True,
+        "lexer_callbacks": keywords,
     }
-    return Lark(
-        grammar,
-        parser="lalr",
-        strict=True,
-        propagate_positions=True,
-        maybe_placeholders=True,
-        lexer_callbacks=keywords,
-    )
+    cache = _cache_file(grammar)
+    if cache is not None:
+        try:
+            return Lark(grammar, cache=cache, **options)
+        except Exception:  # an unreadable or foreign cache file: build from scratch
+            pass
+    return Lark(grammar, **options)
+
+
+def _cache_file(grammar: str) -> str | None:
+    """A cache path in a folder only this user can write, or None where there is none."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "contactengine")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return None
+    except OSError:
+        return None
+    digest = hashlib.sha256(f"{grammar}\0{lark.__version__}".encode()).hexdigest()[:16]
+    return os.path.join(folder, f"grammar-{digest}.lark")
 
 
 # The file being parsed, for the lexer callback above: (display name, text).

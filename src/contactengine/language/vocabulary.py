@@ -80,7 +80,7 @@ DURATION_UNITS = {
     "weeks": 7 * 86400,
 }
 CALENDAR_UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
-COUNT_KEYS = ("debt", "debtor", "contact")
+COUNT_KEYS = ("debt", "debtor", "household", "contact")
 
 
 @dataclass(frozen=True)
