@@ -118,14 +118,7 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
             warned, _ = _hits_one_by_one(plan.warning, ctx, at, zone_count, warn=True)
         warnings = [_reason(plan.warning[i], ctx, at, z, plan.warning[i].warn) for i, z in warned]
     required = (
-        sorted(
-            {
-                name
-                for rule in plan.rules
-                if rule.requires_when is not None and rule.requires_when.value(ctx, 0, at)
-                for name in rule.requires
-            }
-        )
+        sorted({name for node, names in plan.requiring if node.value(ctx, 0, at) for name in names})
         if plan.requiring
         else []
     )
@@ -141,14 +134,17 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
             start = None if until is None or start is None else max(start, until)
         # Each rule alone refuses until its `until`, so nothing is allowed before the latest.
         next_allowed = None if start is None else _search(plan, ctx, start, zone_count, at)
+    at_text = iso(at)
     return {
         "allowed": not (denying or broken),
         "decision_id": decision_id(),
         "ruleset": ruleset.digest,
-        "at": iso(at),
+        "at": at_text,
         "reasons": reasons,
         "warnings": warnings,
-        "next_allowed_at": None if next_allowed is None else iso(next_allowed),
+        "next_allowed_at": (
+            None if next_allowed is None else at_text if next_allowed == at else iso(next_allowed)
+        ),
         "zones": _zones(facts),
         "jurisdictions": list(facts.jurisdictions),
         "required_content": required,

@@ -226,6 +226,11 @@ class InForce(Node):
             - self._MARGIN
         )
 
+    def emit(self, bind: Bind, zone: str) -> str:
+        # Far from both dates no local date is needed: test the instant inline.
+        inside = f"{bind(self.safe_from)} <= t < {bind(self.safe_until)}"
+        return f"({inside} or {bind(self)}.value(c, {zone}, t))"
+
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
         if self.safe_from <= t < self.safe_until:
             return True

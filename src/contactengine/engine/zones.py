@@ -7,7 +7,7 @@ resolved, the jurisdiction's fallback set applies; with no jurisdiction, nothing
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
@@ -59,10 +59,11 @@ class ZoneSet:
     names: tuple[str, ...]
     evidence: tuple[tuple[str, str], ...]
     fallback: bool
+    zones: tuple[ZoneInfo, ...] = field(init=False, compare=False, repr=False)
 
-    @property
-    def zones(self) -> tuple[ZoneInfo, ...]:
-        return tuple(zone_info(n) for n in self.names)
+    def __post_init__(self) -> None:
+        # Resolved once per debtor, here, so no decision looks a zone up again.
+        object.__setattr__(self, "zones", tuple(zone_info(n) for n in self.names))
 
 
 @cache

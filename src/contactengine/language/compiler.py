@@ -101,7 +101,9 @@ class Plan:
         self.rules = rules
         self.deciding = tuple(r for r in rules if r.deny is not None)
         self.warning = tuple(r for r in rules if r.warn is not None)
-        self.requiring = any(r.requires_when is not None for r in rules)
+        self.requiring = tuple(
+            (r.requires_when, r.requires) for r in rules if r.requires_when is not None
+        )
         self.deny = _emit_plan([r.deny for r in self.deciding if r.deny is not None])
         self.warn = _emit_plan([r.warn for r in self.warning if r.warn is not None])
 
@@ -131,8 +133,10 @@ def _emit_plan(gates: list[n.Gate]) -> Callable[[EvalContext, float, int], Hits]
             "                break",
         ]
     lines.append("    return hits")
-    exec(compile("\n".join(lines), "<rule plan>", "exec"), namespace)
+    source = "\n".join(lines)
+    exec(compile(source, "<rule plan>", "exec"), namespace)
     plan: Callable[[EvalContext, float, int], Hits] = namespace["plan"]
+    plan.__doc__ = source  # what was generated, for anyone reading a profile
     return plan
 
 
@@ -234,6 +238,8 @@ def _condition(expr: ast.Expr) -> n.Node:
     if isinstance(expr, ast.Between):
         return _between(expr)
     if isinstance(expr, ast.In):
+        if isinstance(expr.operand, ast.Name) and expr.operand.name != "inconvenient_time":
+            return _fact_membership(expr.operand.name, expr.items, expr.negated)
         node = n.Or([_compare("=", expr.operand, item) for item in expr.items.items])
         return n.Not(node) if expr.negated else node
     raise AssertionError(f"not a condition: {type(expr).__name__}")
@@ -275,6 +281,20 @@ def _request_getter(name: str) -> Callable[[EvalContext], Any]:
         return getattr(ctx.facts, attribute)
 
     return getter
+
+
+def _fact_membership(name: str, items: ast.ListExpr, negated: bool) -> n.Static:
+    """`channel in [letter, email]` as one set lookup."""
+    getter = _request_getter(name)
+    values = frozenset(_literal(i) for i in items.items)
+    attribute = _fact_attribute(name)
+    subject = "{1}(c)" if attribute is None else f"f.{attribute}"
+    membership = "not in" if negated else "in"
+    return n.Static(
+        lambda ctx: (getter(ctx) in values) != negated,
+        f"{subject} {membership} {{0}}",
+        (values, _answering_consumer),
+    )
 
 
 def _fact_test(name: str) -> n.Static:
