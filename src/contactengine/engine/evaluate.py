@@ -58,9 +58,7 @@ def decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
     try:
         return _decide(facts, ruleset)
     except Exception as exc:  # fail closed: a rule that cannot be evaluated refuses
-        return _refusal(
-            facts, ruleset, "engine-error", f"the rules could not be evaluated: {exc}", None
-        )
+        return _refusal(facts, ruleset, "engine-error", f"the rules could not be evaluated: {exc}")
 
 
 def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
@@ -70,7 +68,6 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
             ruleset,
             "jurisdiction-unknown",
             "the debtor's country is unknown, so no law pack can be chosen",
-            None,
         )
     if facts.zones is None:
         return _refusal(
@@ -78,7 +75,6 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
             ruleset,
             "location-unknown",
             "no time zone could be resolved for the debtor and the country has no fallback",
-            None,
         )
     plan = ruleset.plan(facts.channel, facts.jurisdictions, facts.actor, facts.debt_type)
     deciding = plan.deciding
@@ -89,7 +85,6 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
             "no-applicable-rules",
             f"no rule approves {facts.channel} contact in {', '.join(facts.jurisdictions)}"
             f" for a {facts.actor}",
-            None,
         )
     ctx = EvalContext(facts)
     at = facts.at
@@ -272,9 +267,8 @@ def _zones(facts: Facts) -> list[dict[str, str]]:
     return [{"zone": zone, "from": source} for zone, source in facts.zones.evidence]
 
 
-def _refusal(
-    facts: Facts, ruleset: RuleSet, rule_id: str, message: str, until: str | None
-) -> dict[str, Any]:
+def _refusal(facts: Facts, ruleset: RuleSet, rule_id: str, message: str) -> dict[str, Any]:
+    """A refusal by the engine itself, before any rule could be asked: never a time to wait for."""
     return {
         "allowed": False,
         "decision_id": decision_id(),
@@ -286,7 +280,7 @@ def _refusal(
                 "citation": None,
                 "message": message,
                 "source": "engine",
-                "until": until,
+                "until": None,
             }
         ],
         "warnings": [],

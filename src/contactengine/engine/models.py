@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -21,29 +21,18 @@ from pydantic import (
     field_validator,
 )
 
-Channel = Literal["call", "sms", "email", "letter"]
-PhoneKind = Literal["mobile", "landline", "work", "voip", "toll_free"]
-Actor = Literal["debt_collector", "creditor"]
-Purpose = Literal[
-    "collection",
-    "response_to_consumer",
-    "opt_out_confirmation",
-    "cease_exception_notice",
-    "validation_notice",
-    "e_consent_request",
-]
-Outcome = Literal[
-    "not_connected",
-    "no_answer",
-    "voicemail",
-    "limited_content_message",
-    "conversation",
-    "wrong_party",
-    "sent",
-    "delivered",
-    "failed",
-    "bounced",
-]
+from contactengine.language.vocabulary import (
+    Actor,
+    Channel,
+    ConsentGivenTo,
+    ConsentKind,
+    Direction,
+    Outcome,
+    PhoneKind,
+    Purpose,
+    Weekday,
+)
+
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
 
 
@@ -92,8 +81,8 @@ class Consent(_Model):
     given_at: AwareDatetime
     revoked_at: AwareDatetime | None = None
     source: str | None = None
-    given_to: Literal["debt_collector", "creditor", "prior_collector"] = "creditor"
-    kind: Literal["express", "esign", "call_time"] = "express"
+    given_to: ConsentGivenTo = "creditor"
+    kind: ConsentKind = "express"
 
 
 class OptOut(_Model):
@@ -113,7 +102,7 @@ class Flags(_Model):
 class InconvenientTime(_Model):
     start: str = Field(pattern=HHMM)
     end: str = Field(pattern=HHMM)
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
+    days: list[Weekday] | None = None
     channels: list[Channel] | None = None
     stated_at: AwareDatetime | None = None
     source: str | None = None
@@ -155,7 +144,7 @@ class HistoryEntry(_Model):
     debt_ids: list[str] = Field(default_factory=list)
     to: str | None = None
     at: AwareDatetime
-    direction: Literal["outbound", "inbound"] = "outbound"
+    direction: Direction = "outbound"
     outcome: Outcome | None = None
     message_left: bool | None = None
     in_reply_to: str | None = None

@@ -301,10 +301,6 @@ class Window:
         return self.seconds is None and (self.calendar_days or self.calendar_weeks) is not None
 
     @property
-    def is_ever(self) -> bool:
-        return self.seconds is None and not self.is_calendar
-
-    @property
     def reach(self) -> float:
         """How far before `t` an event can still count, for any zone on Earth."""
         if self.seconds is not None:
@@ -330,15 +326,12 @@ class CountNode:
         window: Window,
         where: EventTest | None,
         where_zonal: bool,
-        label: str,
     ) -> None:
         self.channels = channels
         self.key = key
         self.window = window
         self.where = where
         self.zonal = window.is_calendar or where_zonal
-        self.where_zonal = where_zonal
-        self.label = label
 
     def _selected(self, ctx: EvalContext, zi: int) -> tuple[list[float], list[int]]:
         cache_key = (id(self), zi if self.zonal else -1)

@@ -444,8 +444,7 @@ def _count(call: ast.Call) -> n.CountNode:
     if events.where is not None:
         where, zonal = _event_filter(events.where)
     key = events.key.name if events.key else "debtor"
-    label = ", ".join(c.name for c in events.channels) or "contacts"
-    return n.CountNode(channels, key, _window(events.window), where, zonal, label)
+    return n.CountNode(channels, key, _window(events.window), where, zonal)
 
 
 # --- event-scope conditions (inside `where`) ---------------------------------------------

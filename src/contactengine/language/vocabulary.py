@@ -8,8 +8,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal, get_args
 
-CHANNELS = ("call", "sms", "email", "letter")
+# The contract's closed sets of values, once: the request models use the types, the
+# language the tuples.
+Channel = Literal["call", "sms", "email", "letter"]
+Actor = Literal["debt_collector", "creditor"]
+Purpose = Literal[
+    "collection",
+    "response_to_consumer",
+    "opt_out_confirmation",
+    "cease_exception_notice",
+    "validation_notice",
+    "e_consent_request",
+]
+PhoneKind = Literal["mobile", "landline", "work", "voip", "toll_free"]
+CallOutcome = Literal[
+    "not_connected",
+    "no_answer",
+    "voicemail",
+    "limited_content_message",
+    "conversation",
+    "wrong_party",
+]
+MessageOutcome = Literal["sent", "delivered", "failed", "bounced"]
+Outcome = CallOutcome | MessageOutcome
+Direction = Literal["outbound", "inbound"]
+ConsentGivenTo = Literal["debt_collector", "creditor", "prior_collector"]
+ConsentKind = Literal["express", "esign", "call_time"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+CHANNELS: tuple[str, ...] = get_args(Channel)
 CHANNEL_PLURALS = {
     "call": ("call",),
     "calls": ("call",),
@@ -23,30 +52,16 @@ CHANNEL_PLURALS = {
     "contacts": CHANNELS,
     "communications": CHANNELS,
 }
-ACTORS = ("debt_collector", "creditor")
-PURPOSES = (
-    "collection",
-    "response_to_consumer",
-    "opt_out_confirmation",
-    "cease_exception_notice",
-    "validation_notice",
-    "e_consent_request",
-)
-PHONE_KINDS = ("mobile", "landline", "work", "voip", "toll_free")
+ACTORS: tuple[str, ...] = get_args(Actor)
+PURPOSES: tuple[str, ...] = get_args(Purpose)
+PHONE_KINDS: tuple[str, ...] = get_args(PhoneKind)
 CONTACT_KINDS = (*PHONE_KINDS, "email", "address")
-CALL_OUTCOMES = (
-    "not_connected",
-    "no_answer",
-    "voicemail",
-    "limited_content_message",
-    "conversation",
-    "wrong_party",
-)
-MESSAGE_OUTCOMES = ("sent", "delivered", "failed", "bounced")
+CALL_OUTCOMES: tuple[str, ...] = get_args(CallOutcome)
+MESSAGE_OUTCOMES: tuple[str, ...] = get_args(MessageOutcome)
 OUTCOMES = CALL_OUTCOMES + MESSAGE_OUTCOMES
-DIRECTIONS = ("outbound", "inbound")
-CONSENT_GIVEN_TO = ("debt_collector", "creditor", "prior_collector")
-CONSENT_KINDS = ("express", "esign", "call_time")
+DIRECTIONS: tuple[str, ...] = get_args(Direction)
+CONSENT_GIVEN_TO: tuple[str, ...] = get_args(ConsentGivenTo)
+CONSENT_KINDS: tuple[str, ...] = get_args(ConsentKind)
 DEBT_TYPES = (
     "credit_card",
     "medical",
@@ -59,7 +74,7 @@ DEBT_TYPES = (
     "retail",
     "other",
 )
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 WEEKDAY_ALIASES = {
     **{d: i for i, d in enumerate(WEEKDAYS)},
     **{
@@ -138,8 +153,6 @@ CONSENT_FIELDS: dict[str, Type] = {
 }
 
 OPT_OUT_FIELDS: dict[str, Type] = {"channel": enum("a channel", CHANNELS)}
-
-RECORD_FIELDS: dict[str, dict[str, Type]] = {}
 
 
 @dataclass(frozen=True)
