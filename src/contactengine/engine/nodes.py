@@ -255,6 +255,9 @@ class InconvenientTime(Node):
     zonal = True
     cost = 2
 
+    def emit(self, bind: Bind, zone: str) -> str:
+        return f"(bool(f.inconvenient) and {bind(self)}.value(c, {zone}, t))"
+
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
         facts = ctx.facts
         if not facts.inconvenient:
