@@ -143,3 +143,29 @@ def test_ruleset_hash_depends_on_content_only() -> None:
     changed = load_sources([("a.rules", HOURS.replace("21:00", "20:00"))]).ruleset
     assert first and again and changed
     assert first.digest == again.digest != changed.digest
+
+
+def test_a_warning_that_errors_is_shown_and_does_not_refuse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = _engine(
+        HOURS
+        + """
+rule busy-day
+  title "Three calls in a day is a lot"
+  citation "12 CFR 1006.14(a)"
+  jurisdiction US
+  channels call
+  warn when count(calls within 1 calendar days) >= 3
+end
+"""
+    )
+
+    def broken(*args: object) -> bool:
+        raise RuntimeError("history unavailable")
+
+    monkeypatch.setattr(nodes.CountCompare, "value", broken)
+    decision = engine.can_contact(make_request())
+    assert decision.allowed
+    assert decision.warnings[0].rule == "busy-day"
+    assert decision.warnings[0].message == "this rule could not be evaluated: history unavailable"

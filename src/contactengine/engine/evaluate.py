@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from contactengine.engine.context import EvalContext
@@ -26,18 +25,8 @@ HORIZON_SECONDS = 400 * 86400
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-@dataclass(slots=True)
-class Finding:
-    """One rule's verdict: a reason dict ready for the decision."""
-
-    rule: CompiledRule | None
-    reason: dict[str, Any]
-
-
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # 10 bits → 2 characters
-_RANDOM = random.SystemRandom()
-_SEED = _RANDOM.getrandbits(80)
-_STREAM = random.Random(_SEED)
+_STREAM = random.Random(random.SystemRandom().getrandbits(80))
 
 
 def decision_id(now_ms: int | None = None) -> str:
@@ -98,9 +87,7 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
         hits, errors = _hits_one_by_one(deciding, ctx, at, zone_count)
         for rule, exc in errors:
             broken = True
-            reason = _reason(rule, ctx, at, 0)
-            reason["message"] = f"this rule could not be evaluated: {exc}"
-            reasons.append(reason)
+            reasons.append(_broken(rule, exc))
     for index, zone in hits:
         rule = deciding[index]
         denying.append(rule)
@@ -110,8 +97,9 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
         try:
             warned = plan.warn(ctx, at, zone_count)
         except Exception:  # a warning that cannot be evaluated is shown as such
-            warned, _ = _hits_one_by_one(plan.warning, ctx, at, zone_count, warn=True)
-        warnings = [_reason(plan.warning[i], ctx, at, z, plan.warning[i].warn) for i, z in warned]
+            warned, failed = _hits_one_by_one(plan.warning, ctx, at, zone_count, warn=True)
+            warnings += [_broken(rule, exc) for rule, exc in failed]
+        warnings += [_reason(plan.warning[i], ctx, at, z, plan.warning[i].warn) for i, z in warned]
     required = (
         sorted({name for node, names in plan.requiring if node.value(ctx, 0, at) for name in names})
         if plan.requiring
@@ -229,6 +217,17 @@ def _reason(
         "rule": rule.id,
         "citation": rule.citation,
         "message": _message(rule, ctx, t, zi, node or rule.deny),
+        "source": rule.source,
+        "until": None,
+    }
+
+
+def _broken(rule: CompiledRule, exc: Exception) -> dict[str, Any]:
+    """The reason given by a rule that raised: named, cited, with the error, never a time."""
+    return {
+        "rule": rule.id,
+        "citation": rule.citation,
+        "message": f"this rule could not be evaluated: {exc}",
         "source": rule.source,
         "until": None,
     }
