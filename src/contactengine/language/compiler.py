@@ -272,38 +272,22 @@ def _fact_attribute(name: str) -> str | None:
     return attribute
 
 
-def _request_getter(name: str) -> Callable[[EvalContext], Any]:
+def _subject(name: str) -> str:
+    """The Python expression for a request field inside a `Static` test; `{1}` is computed."""
     attribute = _fact_attribute(name)
-    if attribute is None:
-        return _answering_consumer
-
-    def getter(ctx: EvalContext) -> Any:
-        return getattr(ctx.facts, attribute)
-
-    return getter
+    return "{1}(c)" if attribute is None else f"f.{attribute}"
 
 
 def _fact_membership(name: str, items: ast.ListExpr, negated: bool) -> n.Static:
     """`channel in [letter, email]` as one set lookup."""
-    getter = _request_getter(name)
     values = frozenset(_literal(i) for i in items.items)
-    attribute = _fact_attribute(name)
-    subject = "{1}(c)" if attribute is None else f"f.{attribute}"
     membership = "not in" if negated else "in"
-    return n.Static(
-        lambda ctx: (getter(ctx) in values) != negated,
-        f"{subject} {membership} {{0}}",
-        (values, _answering_consumer),
-    )
+    return n.Static(f"{_subject(name)} {membership} {{0}}", (values, _answering_consumer))
 
 
 def _fact_test(name: str) -> n.Static:
     """A bare true/false field as a condition."""
-    attribute = _fact_attribute(name)
-    if attribute is None:
-        return n.Static(_answering_consumer, "{0}(c)", (_answering_consumer,))
-    getter = _request_getter(name)
-    return n.Static(lambda ctx: bool(getter(ctx)), f"f.{attribute}")
+    return n.Static(f"bool({_subject(name)})", (None, _answering_consumer))
 
 
 def _answering_consumer(ctx: EvalContext) -> bool:
@@ -346,15 +330,9 @@ def _compare(op: str, left: ast.Expr, right: ast.Expr) -> n.Node:
             other = right if left.name == "inconvenient_time" else left
             wanted = isinstance(other, ast.Bool) and other.value
             return node if (op == "=") == wanted else n.Not(node)
-        getter = _request_getter(left.name)
         expected = _literal(right)
-        compare = n.COMPARATORS[op]
-        attribute = _fact_attribute(left.name)
-        subject = "{1}(c)" if attribute is None else f"f.{attribute}"
         return n.Static(
-            lambda ctx: bool(compare(getter(ctx), expected)),
-            f"{subject} {_PYTHON_OPERATORS[op]} {{0}}",
-            (expected, _answering_consumer),
+            f"{_subject(left.name)} {_PYTHON_OPERATORS[op]} {{0}}", (expected, _answering_consumer)
         )
     raise AssertionError(
         f"unsupported comparison {type(left).__name__} {op} {type(right).__name__}"
