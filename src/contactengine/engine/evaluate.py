@@ -93,6 +93,8 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
         denying.append(rule)
         reasons.append(_reason(rule, ctx, at, zone))
     warnings: list[dict[str, Any]] = []
+    if facts.jurisdiction_note:
+        warnings.append(_engine_note("jurisdiction-assumed", facts.jurisdiction_note))
     if plan.warning:
         try:
             warned = plan.warn(ctx, at, zone_count)
@@ -129,7 +131,7 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
             None if next_allowed is None else at_text if next_allowed == at else iso(next_allowed)
         ),
         "zones": _zones(facts),
-        "jurisdictions": list(facts.jurisdictions),
+        "jurisdictions": list(plan.jurisdictions),
         "required_content": required,
     }
 
@@ -218,6 +220,16 @@ def _reason(
         "citation": rule.citation,
         "message": _message(rule, ctx, t, zi, node or rule.deny),
         "source": rule.source,
+        "until": None,
+    }
+
+
+def _engine_note(rule_id: str, message: str) -> dict[str, Any]:
+    return {
+        "rule": rule_id,
+        "citation": None,
+        "message": message,
+        "source": "engine",
         "until": None,
     }
 

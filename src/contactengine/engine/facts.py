@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from contactengine.engine.jurisdictions import resolve as resolve_jurisdictions
 from contactengine.engine.models import ContactRequest
 from contactengine.engine.zones import ZoneSet, resolve_zones
 from contactengine.language.vocabulary import US_STATES
@@ -91,17 +92,7 @@ class Facts:
     deceased: bool
     reassignment_checked_at: float | None
     contact_kinds: dict[str, str] = field(default_factory=dict)
-
-
-def jurisdictions_for(country: str | None, state: str | None) -> tuple[str, ...]:
-    """The jurisdiction path of an address, widest first: ("US", "US-MA")."""
-    if not country:
-        return ()
-    country = country.upper()
-    path = [country]
-    if state:
-        path.append(f"{country}-{state.upper()}")
-    return tuple(path)
+    jurisdiction_note: str | None = None
 
 
 def _country_of(request: ContactRequest) -> str | None:
@@ -132,6 +123,9 @@ def facts_from_request(request: ContactRequest) -> Facts:
     address = debtor.address
     country = _country_of(request)
     state = address.state if address else None
+    jurisdictions, jurisdiction_note = resolve_jurisdictions(
+        country, state, address.zip if address else None
+    )
     zones = resolve_zones(
         debtor.timezone,
         address.zip if address else None,
@@ -163,7 +157,8 @@ def facts_from_request(request: ContactRequest) -> Facts:
         purpose=request.purpose,
         in_reply_to=request.in_reply_to,
         country=country,
-        jurisdictions=jurisdictions_for(country, state),
+        jurisdictions=jurisdictions,
+        jurisdiction_note=jurisdiction_note,
         zones=zones,
         history=history,
         consents=tuple(

@@ -104,11 +104,14 @@ class Holiday(Node):
 
 @dataclass(frozen=True)
 class Events(Node):
-    """The argument of a counting function: which events, keyed how, over what window."""
+    """The argument of a counting function: which events, keyed how, over what window.
+
+    The window may name a duration setting; the settings pass replaces it by its value.
+    """
 
     channels: tuple[Name, ...]
     key: Name | None
-    window: Duration | None
+    window: Duration | Name | None
     where: Expr | None
 
 
@@ -206,8 +209,10 @@ class WordsClause(Clause):
 
 @dataclass(frozen=True)
 class EffectiveClause(Clause):
-    start: DateLit | None
-    until: DateLit | None
+    """`effective from A until B`; either may name a date setting."""
+
+    start: DateLit | Name | None
+    until: DateLit | Name | None
 
 
 @dataclass(frozen=True)
@@ -228,10 +233,19 @@ class Rule(Node):
 
 
 @dataclass(frozen=True)
+class Setting(Node):
+    """`setting NAME is VALUE`: a reading of the law that rules refer to by name."""
+
+    name: Name
+    value: Duration | DateLit
+
+
+@dataclass(frozen=True)
 class RuleFile(Node):
     path: str
     source: str
     rules: tuple[Rule, ...]
+    settings: tuple[Setting, ...] = ()
 
 
 def parse_date(text: str) -> dt.date | None:

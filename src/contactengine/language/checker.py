@@ -24,10 +24,12 @@ CONDITION_CLAUSES = ("deny", "warn", "allow_only", "unless", "applies_when")
 
 def check(files: Iterable[ast.RuleFile]) -> list[Diagnostic]:
     """All diagnostics for these files, sorted by position."""
+    files = list(files)
     problems: list[Diagnostic] = []
+    settings = _settings(files, problems)
     seen: dict[str, ast.Name] = {}
     for rule_file in files:
-        if not rule_file.rules:
+        if not rule_file.rules and not rule_file.settings:
             problems.append(
                 Diagnostic(
                     "W003",
@@ -51,15 +53,60 @@ def check(files: Iterable[ast.RuleFile]) -> list[Diagnostic]:
                 )
             else:
                 seen[rule.id.name] = rule.id
-            problems.extend(_RuleChecker(rule).run())
+            problems.extend(_RuleChecker(rule, settings).run())
     return sorted(problems, key=Diagnostic.sort_key)
 
 
+def _settings(files: list[ast.RuleFile], problems: list[Diagnostic]) -> dict[str, ast.Setting]:
+    """Every setting by name, each checked once; a name given twice is an error."""
+    found: dict[str, ast.Setting] = {}
+    checker = _RuleChecker(ast.Rule(ast.Name("settings"), ()), {})
+    for rule_file in files:
+        for setting in rule_file.settings:
+            first = found.get(setting.name.name)
+            if first is not None:
+                checker.error(
+                    "E046",
+                    f"setting `{setting.name.name}` is already given",
+                    setting.name.span,
+                    f"a reading of the law is set in one place; the first is at {first.name.span}",
+                )
+                continue
+            found[setting.name.name] = setting
+            if isinstance(setting.value, ast.Duration):
+                checker.duration(setting.value)
+            else:
+                checker.date(setting.value)
+    problems.extend(checker.problems)
+    return found
+
+
 class _RuleChecker:
-    def __init__(self, rule: ast.Rule) -> None:
+    def __init__(self, rule: ast.Rule, settings: dict[str, ast.Setting]) -> None:
         self.rule = rule
+        self.settings = settings
         self.problems: list[Diagnostic] = []
         self.inside_where = False
+
+    def setting(self, name: ast.Name, kind: type[ast.Duration] | type[ast.DateLit]) -> object:
+        """The value of the setting `name` if it is of `kind`; else report and None."""
+        setting = self.settings.get(name.name)
+        wanted = "a duration" if kind is ast.Duration else "a date"
+        if setting is None:
+            hint = did_you_mean(name.name, self.settings) or (
+                f"write {wanted} here, or declare it once: `setting {name.name} is ...`"
+            )
+            self.error("E048", f"unknown setting `{name.name}`", name.span, hint)
+            return None
+        if not isinstance(setting.value, kind):
+            self.error(
+                "E047",
+                f"setting `{name.name}` is not {wanted}",
+                name.span,
+                f"it is declared at {setting.name.span}; use a setting that holds {wanted}",
+            )
+            return None
+        return setting.value
 
     def error(self, code: str, message: str, span: ast.Span, help_text: str | None = None) -> None:
         self.problems.append(Diagnostic(code, "error", message, span, help_text))
@@ -162,16 +209,32 @@ class _RuleChecker:
                 self.error(code, f"unknown {what} `{word.name}`", word.span, hint)
 
     def effective(self, clause: ast.EffectiveClause) -> None:
-        start = self.date(clause.start) if clause.start else None
-        until = self.date(clause.until) if clause.until else None
-        if start and until and until <= start and clause.until:
+        start_lit = self.date_ref(clause.start)
+        until_lit = self.date_ref(clause.until)
+        start = self.date_of(start_lit, clause.start)
+        until = self.date_of(until_lit, clause.until)
+        if start and until and until <= start and until_lit and clause.until:
             self.error(
                 "E024",
-                f"the rule stops being effective ({clause.until.text}) before it starts"
-                + (f" ({clause.start.text})" if clause.start else ""),
+                f"the rule stops being effective ({until_lit.text}) before it starts"
+                + (f" ({start_lit.text})" if start_lit else ""),
                 clause.until.span,
                 "`effective from A until B` needs B after A",
             )
+
+    def date_of(
+        self, lit: ast.DateLit | None, ref: ast.DateLit | ast.Name | None
+    ) -> dt.date | None:
+        """The date written, reported if invalid; a setting's date was checked where it is set."""
+        if lit is None:
+            return None
+        return ast.parse_date(lit.text) if isinstance(ref, ast.Name) else self.date(lit)
+
+    def date_ref(self, ref: ast.DateLit | ast.Name | None) -> ast.DateLit | None:
+        if isinstance(ref, ast.Name):
+            value = self.setting(ref, ast.DateLit)
+            return value if isinstance(value, ast.DateLit) else None
+        return ref
 
     def date(self, lit: ast.DateLit) -> dt.date | None:
         value = ast.parse_date(lit.text)
@@ -526,7 +589,9 @@ class _RuleChecker:
                 self.error(
                     "E018", f"unknown counting key `{events.key.name}`", events.key.span, hint
                 )
-        if events.window is not None:
+        if isinstance(events.window, ast.Name):
+            self.setting(events.window, ast.Duration)
+        elif events.window is not None:
             self.duration(events.window)
         if events.where is not None:
             if not function.fields:

@@ -7,6 +7,7 @@ index (channel → jurisdiction → actor) so a decision touches only rules that
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ from typing import Any
 from contactengine.engine import nodes as n
 from contactengine.engine.context import EvalContext
 from contactengine.engine.facts import Event, Facts
+from contactengine.engine.jurisdictions import EVERY, covers
 from contactengine.language import ast
 from contactengine.language import vocabulary as v
+from contactengine.language.settings import resolve
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class RuleSet:
                 rule
                 for rule in self._by_channel(channel)
                 if actor in rule.actors
-                and any(j in jurisdictions for j in rule.jurisdictions)
+                and any(covers(jurisdictions, j) for j in rule.jurisdictions)
                 and (rule.debt_types is None or debt_type in rule.debt_types)
             )
             self._index[key] = found
@@ -73,7 +76,7 @@ class RuleSet:
         found = self._plans.get(key)
         if found is None:
             rules = self.applicable(channel, jurisdictions, actor, debt_type)
-            found = Plan(rules)
+            found = Plan(rules, jurisdictions)
             self._plans[key] = found
         return found
 
@@ -97,8 +100,16 @@ class Plan:
     time and zone tests call their nodes. Generated once per scope, deterministically.
     """
 
-    def __init__(self, rules: tuple[CompiledRule, ...]) -> None:
+    def __init__(self, rules: tuple[CompiledRule, ...], jurisdictions: tuple[str, ...]) -> None:
         self.rules = rules
+        # The jurisdictions that applied: the debtor's, or for an unknown state (`US-*`),
+        # those of the rules it brought in.
+        if any(j.endswith(f"-{EVERY}") for j in jurisdictions):
+            named = {j for r in rules for j in r.jurisdictions if covers(jurisdictions, j)}
+            self.jurisdictions = [j for j in jurisdictions if not j.endswith(EVERY)]
+            self.jurisdictions += sorted(named - set(self.jurisdictions))
+        else:
+            self.jurisdictions = list(jurisdictions)
         self.deciding = tuple(r for r in rules if r.deny is not None)
         self.warning = tuple(r for r in rules if r.warn is not None)
         self.requiring = tuple(
@@ -152,7 +163,7 @@ def ruleset_digest(sources: list[tuple[str, str]]) -> str:
 
 
 def compile_files(files: list[ast.RuleFile], digest: str) -> RuleSet:
-    rules = tuple(compile_rule(rule) for f in files for rule in f.rules)
+    rules = tuple(compile_rule(rule) for f in resolve(files) for rule in f.rules)
     return RuleSet(rules, digest)
 
 
@@ -207,9 +218,14 @@ def compile_rule(rule: ast.Rule) -> CompiledRule:
 
 
 def _effective(clause: ast.EffectiveClause) -> n.Node:
-    start = ast.parse_date(clause.start.text) if clause.start else None
-    until = ast.parse_date(clause.until.text) if clause.until else None
-    return n.InForce(start, until)
+    return n.InForce(_date(clause.start), _date(clause.until))
+
+
+def _date(ref: ast.DateLit | ast.Name | None) -> dt.date | None:
+    if ref is None:
+        return None
+    assert isinstance(ref, ast.DateLit), "settings are resolved before compiling"
+    return ast.parse_date(ref.text)
 
 
 # --- request-scope conditions ------------------------------------------------------------
@@ -388,9 +404,10 @@ def _holidays(name: str) -> Any:
 # --- counting functions ------------------------------------------------------------------
 
 
-def _window(duration: ast.Duration | None) -> n.Window:
+def _window(duration: ast.Duration | ast.Name | None) -> n.Window:
     if duration is None:
         return n.Window()
+    assert isinstance(duration, ast.Duration), "settings are resolved before compiling"
     if duration.calendar:
         if duration.unit.startswith("week"):
             return n.Window(calendar_weeks=duration.amount)

@@ -475,8 +475,25 @@ class _Converter:
         return ast.Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
 
     def rule_file(self, tree: Tree[Token], source: str) -> ast.RuleFile:
-        rules = tuple(self.rule(child) for child in tree.children if isinstance(child, Tree))
-        return ast.RuleFile(self.path, source, rules, span=ast.Span(self.path, 1, 1, 1, 1))
+        items = [child for child in tree.children if isinstance(child, Tree)]
+        rules = tuple(self.rule(child) for child in items if child.data == "rule")
+        settings = tuple(self.setting(child) for child in items if child.data == "setting")
+        return ast.RuleFile(
+            self.path, source, rules, settings, span=ast.Span(self.path, 1, 1, 1, 1)
+        )
+
+    def setting(self, tree: Tree[Token]) -> ast.Setting:
+        name, value = tree.children
+        assert isinstance(name, Token)
+        converted: ast.Duration | ast.DateLit
+        if isinstance(value, Tree):
+            converted = self.duration_node(value.children, self.span_of(value))
+        else:
+            assert isinstance(value, Token)
+            converted = ast.DateLit(str(value), span=self.span_of(value))
+        return ast.Setting(
+            ast.Name(str(name), span=self.span_of(name)), converted, span=self.span_of(tree)
+        )
 
     def rule(self, tree: Tree[Token]) -> ast.Rule:
         id_token, *clauses = tree.children
@@ -513,10 +530,12 @@ class _Converter:
             ast.Name(str(t), span=self.span_of(t)) for t in tree.children if isinstance(t, Token)
         )
 
-    def date_lit(self, token: Tree[Token] | Token | None) -> ast.DateLit | None:
+    def date_lit(self, token: Tree[Token] | Token | None) -> ast.DateLit | ast.Name | None:
         if token is None:
             return None
         assert isinstance(token, Token)
+        if token.type == "WORD":  # a date setting
+            return ast.Name(str(token), span=self.span_of(token))
         return ast.DateLit(str(token), span=self.span_of(token))
 
     def expr(self, item: Tree[Token] | Token) -> ast.Expr:
@@ -658,8 +677,10 @@ class _Converter:
         channels, key, window, where = tree.children
         names = self.words(channels) if isinstance(channels, Tree) else ()
         key_name = ast.Name(str(key), span=self.span_of(key)) if isinstance(key, Token) else None
-        duration = None
+        duration: ast.Duration | ast.Name | None = None
         if isinstance(window, Tree):
             duration = self.duration_node(window.children, self.span_of(window))
+        elif isinstance(window, Token):  # a duration setting
+            duration = ast.Name(str(window), span=self.span_of(window))
         condition = self.expr(where) if where is not None else None
         return ast.Events(names, key_name, duration, condition, span=self.span_of(tree))
