@@ -20,6 +20,7 @@ from contactengine.engine.models import RequestError, parse_request
 from contactengine.language.compiler import RuleSet
 from contactengine.language.diagnostics import render_all_human, render_all_json
 from contactengine.language.loader import load_paths
+from contactengine.scenarios.report import render_human, render_json, run_files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     decide_cmd.add_argument("--rules", action="append", default=None, help="rules folder or file")
     decide_cmd.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     decide_cmd.set_defaults(run=_decide)
+
+    test_cmd = commands.add_parser("test", help="run scenario files against the rules")
+    test_cmd.add_argument("paths", nargs="+", help="scenario files (.toml) or folders")
+    test_cmd.add_argument("--rules", action="append", default=None, help="rules folder or file")
+    test_cmd.add_argument("--format", choices=("human", "json"), default="human")
+    test_cmd.add_argument("--verbose", "-v", action="store_true", help="list passing ones too")
+    test_cmd.set_defaults(run=_test)
 
     explain_cmd = commands.add_parser("explain", help="explain one decision in plain words")
     explain_cmd.add_argument("request", help="a JSON request file (- for stdin)")
@@ -141,6 +149,18 @@ def _readable(answer: dict[str, Any], line: str) -> str:
     if not answer["allowed"]:
         out.append(f"  next allowed: {answer['next_allowed_at'] or 'never, as things stand'}")
     return "\n".join(out) + "\n\n"
+
+
+def _test(args: argparse.Namespace) -> int:
+    ruleset = _load_rules(args.rules)
+    if ruleset is None:
+        return 2
+    run = run_files(args.paths, ruleset)
+    if args.format == "json":
+        sys.stdout.write(render_json(run))
+    else:
+        sys.stdout.write(render_human(run, verbose=args.verbose))
+    return run.exit_code
 
 
 def _explain(args: argparse.Namespace) -> int:

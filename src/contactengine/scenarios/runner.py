@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from contactengine.engine.evaluate import decide
 from contactengine.engine.facts import facts_from_request
 from contactengine.engine.models import RequestError, parse_request
 from contactengine.language.compiler import RuleSet
+from contactengine.language.diagnostics import did_you_mean
 
 DEFAULT_REQUEST: dict[str, Any] = {
     "debtor": {
@@ -29,7 +31,13 @@ DEFAULT_REQUEST: dict[str, Any] = {
 
 
 class ScenarioFileError(Exception):
-    """A scenario file that cannot be read; the message names the file and the problem."""
+    """A scenario file that cannot be read; `line` is where the problem is (1 when unknown)."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
 
 
 @dataclass
@@ -43,6 +51,7 @@ class Scenario:
     warnings: list[str] = field(default_factory=list)
     next_allowed_at: str | None = None
     checks_next: bool = False
+    line: int = 1
 
 
 @dataclass
@@ -51,6 +60,11 @@ class Outcome:
     passed: bool
     problems: list[str]
     decision: dict[str, Any] | None
+
+
+SCENARIO_KEYS = ("id", "title", "at", "expect", "rules", "warnings", "next_allowed_at", "request")
+CASE_KEYS = ("name", "title", "at", "expect", "rules", "warnings", "next_allowed_at", "request")
+FILE_KEYS = ("defaults", "scenario")
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -65,37 +79,114 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_scenarios(path: str | Path) -> list[Scenario]:
-    path = Path(path)
+    """Every scenario of a file, table rows (`[[scenario.cases]]`) expanded, in file order."""
+    name = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioFileError(f"{path}: cannot read: {exc}") from None
+        raise ScenarioFileError(name, 1, f"cannot read this file: {exc}") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioFileError(f"{path}: {exc}") from None
-    defaults = merge(DEFAULT_REQUEST, data.get("defaults", {}))
-    scenarios = []
-    for index, table in enumerate(data.get("scenario", []), start=1):
-        where = f"{path}: scenario {index}"
-        if "id" not in table or "at" not in table or "expect" not in table:
-            raise ScenarioFileError(f"{where}: needs `id`, `at` and `expect`")
-        if table["expect"] not in ("allow", "deny"):
-            raise ScenarioFileError(f"{where}: `expect` is `allow` or `deny`")
-        request = merge(defaults, table.get("request", {}))
-        request["at"] = table["at"]
-        scenarios.append(
-            Scenario(
-                id=str(table["id"]),
-                title=str(table.get("title", "")),
-                file=str(path),
-                request=request,
-                expect=table["expect"],
-                rules=list(table.get("rules", [])),
-                warnings=list(table.get("warnings", [])),
-                next_allowed_at=_next(table.get("next_allowed_at")),
-                checks_next="next_allowed_at" in table,
-            )
-        )
+        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 1
+        message = re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
+        raise ScenarioFileError(name, line, f"not valid TOML: {message}") from None
+    _known_keys(data, FILE_KEYS, name, 1, "the file")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise ScenarioFileError(name, _line_of(text, "defaults", 0), "`defaults` is a table")
+    base = merge(DEFAULT_REQUEST, defaults)
+    tables = data.get("scenario", [])
+    if not isinstance(tables, list):
+        raise ScenarioFileError(name, 1, "write scenarios as `[[scenario]]` tables")
+    scenarios: list[Scenario] = []
+    for index, table in enumerate(tables):
+        line = _line_of(text, "scenario", index)
+        scenarios.extend(_scenario(table, base, name, line, text))
     return scenarios
+
+
+def _scenario(
+    table: dict[str, Any], base: dict[str, Any], path: str, line: int, text: str
+) -> list[Scenario]:
+    cases = table.get("cases")
+    _known_keys(table, (*SCENARIO_KEYS, "cases"), path, line, "a scenario")
+    if "id" not in table:
+        raise ScenarioFileError(path, line, "this scenario has no `id`")
+    if cases is None:
+        return [_build(table, {}, base, path, line, str(table["id"]))]
+    if not isinstance(cases, list) or not cases:
+        raise ScenarioFileError(path, line, "`cases` are `[[scenario.cases]]` rows")
+    first_case = _line_of(text, "scenario.cases", 0, after=line)
+    built = []
+    for number, case in enumerate(cases, start=1):
+        case_line = _line_of(text, "scenario.cases", number - 1, after=line) or first_case
+        _known_keys(case, CASE_KEYS, path, case_line, "a case")
+        label = str(case.get("name", number))
+        built.append(_build(table, case, base, path, case_line, f"{table['id']}[{label}]"))
+    return built
+
+
+def _build(
+    table: dict[str, Any],
+    case: dict[str, Any],
+    base: dict[str, Any],
+    path: str,
+    line: int,
+    scenario_id: str,
+) -> Scenario:
+    """One scenario: the case's values over the scenario's over the file's defaults."""
+
+    def value(key: str, default: Any = None) -> Any:
+        return case.get(key, table.get(key, default))
+
+    if value("at") is None:
+        raise ScenarioFileError(path, line, f"`{scenario_id}` has no `at` (the frozen clock)")
+    expect = value("expect")
+    if expect not in ("allow", "deny"):
+        raise ScenarioFileError(path, line, f"`{scenario_id}`: `expect` is `allow` or `deny`")
+    request = merge(merge(base, table.get("request", {})), case.get("request", {}))
+    request["at"] = value("at")
+    checks_next = "next_allowed_at" in case or "next_allowed_at" in table
+    return Scenario(
+        id=scenario_id,
+        title=str(value("title", "")),
+        file=path,
+        request=request,
+        expect=expect,
+        rules=list(value("rules", [])),
+        warnings=list(value("warnings", [])),
+        next_allowed_at=_next(value("next_allowed_at")),
+        checks_next=checks_next,
+        line=line,
+    )
+
+
+def _known_keys(
+    table: dict[str, Any], known: tuple[str, ...], path: str, line: int, what: str
+) -> None:
+    for key in table:
+        if key not in known:
+            hint = did_you_mean(key, known) or "known keys: " + ", ".join(f"`{k}`" for k in known)
+            raise ScenarioFileError(path, line, f"unknown key `{key}` in {what}; {hint}")
+
+
+def _line_of(text: str, header: str, index: int, after: int = 0) -> int:
+    """The line of the `index`-th `[[header]]` (or `[header]`) table after line `after`."""
+    pattern = re.compile(rf"^\s*\[\[?\s*{re.escape(header)}\s*\]\]?\s*(#.*)?$")
+    seen = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number <= after:
+            continue
+        if pattern.match(line):
+            if header == "scenario.cases" and seen > index:
+                break
+            if seen == index:
+                return number
+            seen += 1
+        elif header == "scenario.cases" and re.match(r"^\s*\[\[\s*scenario\s*\]\]", line):
+            break  # the next scenario starts: its cases are not ours
+    return after or 1
 
 
 def _next(value: Any) -> str | None:
