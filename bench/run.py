@@ -345,15 +345,18 @@ def compile_phases(path: Path, runs: int) -> dict[str, float]:
 # --- the runs ----------------------------------------------------------------------------
 
 
-def prepare(sizes: Sizes) -> tuple[Workload, Engine, list[Facts], dict[str, Any]]:
+def prepare(
+    sizes: Sizes, rules: list[str] | None = None
+) -> tuple[Workload, Engine, list[Facts], dict[str, Any]]:
     log(f"generating {sizes.debtors:,} debtors and {sizes.requests:,} requests")
     workload = generate(sizes.debtors, sizes.requests)
-    engine = Engine(load_ruleset(["rules"]))
+    engine = Engine(load_ruleset(list(rules or ["rules"])))
     log("validating requests and building facts (not timed as part of the facts figure)")
     facts, rejected, seconds = build_facts(workload.requests)
     info = {
         "workload": summary(workload),
         "rules": len(engine.ruleset.rules),
+        "rule_paths": list(rules or ["rules"]),
         "ruleset": engine.ruleset.digest,
         "facts_build": {
             "requests": len(workload.requests),
@@ -366,8 +369,10 @@ def prepare(sizes: Sizes) -> tuple[Workload, Engine, list[Facts], dict[str, Any]
     return workload, engine, facts, info
 
 
-def run_benchmarks(sizes: Sizes, machine: dict[str, Any]) -> dict[str, Any]:
-    workload, engine, facts, info = prepare(sizes)
+def run_benchmarks(
+    sizes: Sizes, machine: dict[str, Any], rules: list[str] | None = None
+) -> dict[str, Any]:
+    workload, engine, facts, info = prepare(sizes, rules)
     results: dict[str, Any] = {"machine": machine, "sizes": sizes.__dict__, **info}
 
     log(f"preparing {sizes.json_requests:,} JSON requests with 40-entry histories")
@@ -548,7 +553,7 @@ def report(results: dict[str, Any]) -> str:
         f"machine: {m['cpu']}, {m['cores']} cores ({m['affinity']}), {m['python']}, {m['os']}",
         f"load average (1/5/15 min) at start {m['load_average_at_start']},"
         f" at end {m.get('load_average_at_end', '?')}",
-        f"commit: {m['commit']} (src digest {m['src_digest']}); rules: {results['rules']} ({results['ruleset'][:19]}…)",
+        f"commit: {m['commit']} (src digest {m['src_digest']}); rules: {results['rules']} from {', '.join(results.get('rule_paths', ['rules']))} ({results['ruleset'][:19]}…)",
         _workload_line(results),
         "",
     ]
@@ -609,6 +614,11 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--requests", type=int, help="requests in the workload")
     options.add_argument("--cpu", type=int, default=0, help="the CPU to pin to (default 0)")
     options.add_argument("--output", type=Path, help="results file (default: latest.json)")
+    options.add_argument(
+        "--rules",
+        action="append",
+        help="rule files or folders to decide with (default: rules/, every pack); repeatable",
+    )
     args = options.parse_args(argv)
 
     os.chdir(ROOT)  # rule sources are named relative to the repository root
@@ -620,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         run_profile(sizes)
         return 0
-    results = run_benchmarks(sizes, machine)
+    results = run_benchmarks(sizes, machine, args.rules)
     RESULTS.mkdir(parents=True, exist_ok=True)
     output = args.output or RESULTS / "latest.json"
     output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
