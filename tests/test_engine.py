@@ -169,3 +169,18 @@ end
     assert decision.allowed
     assert decision.warnings[0].rule == "busy-day"
     assert decision.warnings[0].message == "this rule could not be evaluated: history unavailable"
+
+
+def test_an_unknown_state_brings_every_pack_of_the_country_and_says_so(engine: Engine) -> None:
+    request = make_request(debtor={"address": {"city": "?", "state": "ZZ", "zip": None}})
+    decision = engine.can_contact(request)
+    assert decision.warnings[0].rule == "jurisdiction-assumed"
+    assert "`ZZ`" in decision.warnings[0].message
+    assert {"US", "US-MA", "US-WA", "US-DC", "US-NY-NYC"} <= set(decision.jurisdictions)
+
+
+def test_new_york_city_is_found_by_borough(engine: Engine) -> None:
+    brooklyn = make_request(debtor={"address": {"city": "Brooklyn", "zip": "11201"}})
+    buffalo = make_request(debtor={"address": {"city": "Buffalo", "zip": "14201"}})
+    assert engine.can_contact(brooklyn).jurisdictions == ["US", "US-NY", "US-NY-NYC"]
+    assert engine.can_contact(buffalo).jurisdictions == ["US", "US-NY"]
