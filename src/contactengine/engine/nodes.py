@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,14 +31,15 @@ COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-class Node:
+class Node(ABC):
     """A boolean condition over facts and time."""
 
     zonal = False  # True when the value depends on the candidate zone
     cost = 1  # rough evaluation cost, so cheap tests run first
 
+    @abstractmethod
     def value(self, ctx: EvalContext, zi: int, t: float) -> bool:
-        raise NotImplementedError  # pragma: no cover - every node overrides it
+        """The condition at instant `t` in candidate zone `zi`."""
 
     def next_change(self, ctx: EvalContext, zi: int, t: float) -> float:
         return INF
