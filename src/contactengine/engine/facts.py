@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from contactengine.engine.jurisdictions import resolve as resolve_jurisdictions
-from contactengine.engine.models import ContactRequest
+from contactengine.engine.models import Consent, ContactRequest, Debt, Debtor, OptOut
 from contactengine.engine.zones import ZoneSet, resolve_zones
 from contactengine.language.vocabulary import US_STATES
 
@@ -95,8 +95,8 @@ class Facts:
     jurisdiction_note: str | None = None
 
 
-def _country_of(request: ContactRequest) -> str | None:
-    address = request.debtor.address
+def _country_of(debtor: Debtor) -> str | None:
+    address = debtor.address
     if address is None:
         return None
     if address.country:
@@ -119,12 +119,72 @@ def _minutes(hhmm: str) -> int:
 def facts_from_request(request: ContactRequest) -> Facts:
     """Turn a validated request into facts; the zone and jurisdiction work happens here."""
     debtor = request.debtor
-    debt = request.debt
+    kinds = contact_kinds(debtor)
+    return assemble(
+        debtor,
+        request.debt,
+        channel=request.channel,
+        to=request.to,
+        automated=request.automated,
+        at=request.at.timestamp(),
+        purpose=request.purpose,
+        in_reply_to=request.in_reply_to,
+        history=_events(request, kinds),
+        consents=tuple(consent_fact(c) for c in debtor.consents),
+        opt_outs=tuple(opt_out_fact(o) for o in debtor.opt_outs),
+        kinds=kinds,
+    )
+
+
+def contact_kinds(debtor: Debtor) -> dict[str, str]:
+    """Each of the debtor's numbers and addresses with its kind; addresses lower-cased."""
+    kinds: dict[str, str] = {p.number: p.kind for p in debtor.phones}
+    kinds.update({e.address.lower(): "email" for e in debtor.emails})
+    return kinds
+
+
+def consent_fact(consent: Consent) -> ConsentFact:
+    return ConsentFact(
+        channel=consent.channel,
+        to=_contact(consent.to),
+        given_at=consent.given_at.timestamp(),
+        revoked_at=consent.revoked_at.timestamp() if consent.revoked_at else NEVER,
+        given_to=consent.given_to,
+        kind=consent.kind,
+    )
+
+
+def opt_out_fact(opt_out: OptOut) -> OptOutFact:
+    return OptOutFact(channel=opt_out.channel, to=_contact(opt_out.to), at=opt_out.at.timestamp())
+
+
+def _contact(value: str | None) -> str | None:
+    return value.lower() if value and "@" in value else value
+
+
+def assemble(
+    debtor: Debtor,
+    debt: Debt,
+    *,
+    channel: str,
+    to: str | None,
+    automated: bool,
+    at: float,
+    purpose: str,
+    in_reply_to: str | None,
+    history: tuple[Event, ...],
+    consents: tuple[ConsentFact, ...],
+    opt_outs: tuple[OptOutFact, ...],
+    kinds: dict[str, str],
+) -> Facts:
+    """Facts from a debtor's profile, the debt, the contact asked for and the records on file.
+
+    Requests carry the records themselves; a store reads them from its tables.
+    """
     address = debtor.address
-    country = _country_of(request)
-    state = address.state if address else None
+    country = _country_of(debtor)
     jurisdictions, jurisdiction_note = resolve_jurisdictions(
-        country, state, address.zip if address else None
+        country, address.state if address else None, address.zip if address else None
     )
     zones = resolve_zones(
         debtor.timezone,
@@ -132,54 +192,34 @@ def facts_from_request(request: ContactRequest) -> Facts:
         country,
         tuple(p.number for p in debtor.phones),
     )
-    kinds: dict[str, str] = {p.number: p.kind for p in debtor.phones}
-    kinds.update({e.address.lower(): "email" for e in debtor.emails})
-    to = request.to.lower() if request.to and request.channel == "email" else request.to
+    to = _contact(to) if channel == "email" else to
     to_employer = any(e.employer_provided for e in debtor.emails if e.address.lower() == to)
     reassignment = next(
         (_ts(p.reassignment_checked_at) for p in debtor.phones if p.number == to), None
     )
     debt_keys = frozenset(k for k in (debt.id, debt.account_id) if k)
     flags = debtor.flags
-    history = _events(request, kinds)
     return Facts(
         debtor_id=debtor.id,
         debt_id=debt.id,
         debt_keys=debt_keys,
         debt_type=debt.type,
         actor=debt.actor,
-        channel=request.channel,
+        channel=channel,
         to=to,
-        to_kind="email" if request.channel == "email" else kinds.get(to or ""),
+        to_kind="email" if channel == "email" else kinds.get(to or ""),
         to_employer_provided=to_employer,
-        automated=request.automated,
-        at=request.at.timestamp(),
-        purpose=request.purpose,
-        in_reply_to=request.in_reply_to,
+        automated=automated,
+        at=at,
+        purpose=purpose,
+        in_reply_to=in_reply_to,
         country=country,
         jurisdictions=jurisdictions,
         jurisdiction_note=jurisdiction_note,
         zones=zones,
         history=history,
-        consents=tuple(
-            ConsentFact(
-                channel=c.channel,
-                to=c.to.lower() if c.to and "@" in c.to else c.to,
-                given_at=c.given_at.timestamp(),
-                revoked_at=c.revoked_at.timestamp() if c.revoked_at else NEVER,
-                given_to=c.given_to,
-                kind=c.kind,
-            )
-            for c in debtor.consents
-        ),
-        opt_outs=tuple(
-            OptOutFact(
-                channel=o.channel,
-                to=o.to.lower() if o.to and "@" in o.to else o.to,
-                at=o.at.timestamp(),
-            )
-            for o in debtor.opt_outs
-        ),
+        consents=consents,
+        opt_outs=opt_outs,
         inconvenient=tuple(
             InconvenientFact(
                 start=_minutes(i.start),
