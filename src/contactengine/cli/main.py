@@ -21,6 +21,9 @@ from contactengine.language.compiler import RuleSet
 from contactengine.language.diagnostics import render_all_human, render_all_json
 from contactengine.language.loader import load_paths
 from contactengine.scenarios.report import render_human, render_json, run_files
+from contactengine.store.audit import export, verify
+from contactengine.store.base import StoreError
+from contactengine.store.connect import open_store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +65,17 @@ def _parser() -> argparse.ArgumentParser:
     test_cmd.add_argument("--format", choices=("human", "json"), default="human")
     test_cmd.add_argument("--verbose", "-v", action="store_true", help="list passing ones too")
     test_cmd.set_defaults(run=_test)
+
+    db_cmd = commands.add_parser("db", help="the contact ledger's schema")
+    db_cmd.add_argument("action", choices=("upgrade",), help="apply pending migrations")
+    db_cmd.add_argument("--database", help="ledger URL (default: $CONTACTENGINE_DATABASE_URL)")
+    db_cmd.set_defaults(run=_db)
+
+    audit_cmd = commands.add_parser("audit", help="check the decision log, export a history")
+    audit_cmd.add_argument("action", choices=("verify", "export"))
+    audit_cmd.add_argument("--debtor", help="the debtor whose history to export")
+    audit_cmd.add_argument("--database", help="ledger URL (default: $CONTACTENGINE_DATABASE_URL)")
+    audit_cmd.set_defaults(run=_audit)
 
     explain_cmd = commands.add_parser("explain", help="explain one decision in plain words")
     explain_cmd.add_argument("request", help="a JSON request file (- for stdin)")
@@ -161,6 +175,38 @@ def _test(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_human(run, verbose=args.verbose))
     return run.exit_code
+
+
+def _db(args: argparse.Namespace) -> int:
+    try:
+        store = open_store(args.database)
+        version = store.upgrade()
+    except StoreError as exc:
+        print(f"contactengine: {exc}", file=sys.stderr)
+        return 2
+    print(f"ledger at schema version {version}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    try:
+        store = open_store(args.database)
+        store.upgrade()
+        if args.action == "export":
+            if not args.debtor:
+                print("contactengine: `audit export` needs --debtor ID", file=sys.stderr)
+                return 2
+            sys.stdout.write(json.dumps(export(store, args.debtor), indent=2) + "\n")
+            return 0
+        result = verify(store)
+    except StoreError as exc:
+        print(f"contactengine: {exc}", file=sys.stderr)
+        return 2
+    if result.ok:
+        print(f"ok: {result.entries} decisions, the chain holds")
+        return 0
+    print(f"broken: decision log entry {result.broken_at}: {result.reason}")
+    return 1
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -1,0 +1,185 @@
+"""The engine bound to a ledger: ask with ids, and reserve an attempt atomically.
+
+Facts come from the store in one transaction; every decision is appended to the
+hash-chained log with its facts masked. A ledger that does not answer gives a refusal with
+reason `store unavailable`, never an allow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+
+from contactengine.engine.evaluate import decide
+from contactengine.engine.facts import Facts, assemble, contact_kinds
+from contactengine.engine.models import RequestError, _normalize_phone, iso
+from contactengine.language.compiler import RuleSet
+from contactengine.language.vocabulary import Channel, Purpose
+from contactengine.store.base import AttemptRecord, NotFound, Snapshot, Store, StoreError
+from contactengine.store.common import logged_facts
+
+
+class LedgerRequest(BaseModel):
+    """A request by ids: the facts are the ledger's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    debtor_id: str
+    debt_id: str
+    channel: Channel
+    to: str | None = None
+    at: AwareDatetime
+    automated: bool = False
+    purpose: Purpose = "collection"
+    in_reply_to: str | None = None
+
+
+class Ledger:
+    """`can_contact` and `reserve` over a store, each decision logged."""
+
+    def __init__(self, ruleset: RuleSet, store: Store) -> None:
+        self.ruleset = ruleset
+        self.store = store
+
+    def can_contact(self, request: LedgerRequest | dict[str, Any]) -> dict[str, Any]:
+        ask = _parse(request)
+        try:
+            snapshot = self.store.snapshot(ask.debtor_id, ask.debt_id)
+        except NotFound as exc:
+            return _refusal(ask, "unknown-record", str(exc), self.ruleset)
+        except StoreError as exc:
+            return _refusal(ask, "store-unavailable", f"store unavailable: {exc}", self.ruleset)
+        decision, facts = self._decide(snapshot, ask)
+        return self._logged(decision, facts, ask)
+
+    def reserve(
+        self, request: LedgerRequest | dict[str, Any], attempt_id: str | None = None
+    ) -> dict[str, Any]:
+        """Decide and record the attempt in one transaction; the decision says its id."""
+        ask = _parse(request)
+        attempt = AttemptRecord(
+            id=attempt_id or "att_" + uuid.uuid4().hex,
+            debtor_id=ask.debtor_id,
+            debt_ids=(ask.debt_id,),
+            channel=ask.channel,
+            to=_normalized_to(ask),
+            at=ask.at.timestamp(),
+            purpose=ask.purpose,
+            in_reply_to=ask.in_reply_to,
+        )
+        used: list[Facts] = []
+
+        def decider(snapshot: Snapshot) -> dict[str, Any]:
+            decision, facts = self._decide(snapshot, ask)
+            if decision["allowed"]:
+                decision["attempt_id"] = attempt.id
+            used.append(facts)
+            return decision
+
+        def log(decision: dict[str, Any]) -> dict[str, Any]:
+            return self._entry(decision, used[-1], ask)
+
+        try:
+            decision, _ = self.store.reserve(ask.debtor_id, ask.debt_id, decider, attempt, log)
+        except NotFound as exc:
+            return _refusal(ask, "unknown-record", str(exc), self.ruleset)
+        except StoreError as exc:
+            return _refusal(ask, "store-unavailable", f"store unavailable: {exc}", self.ruleset)
+        return decision
+
+    def _decide(self, snapshot: Snapshot, ask: LedgerRequest) -> tuple[dict[str, Any], Facts]:
+        facts = assemble(
+            snapshot.debtor,
+            snapshot.debt,
+            channel=ask.channel,
+            to=_normalized_to(ask),
+            automated=ask.automated,
+            at=ask.at.timestamp(),
+            purpose=ask.purpose,
+            in_reply_to=ask.in_reply_to,
+            history=snapshot.events,
+            consents=snapshot.consents,
+            opt_outs=snapshot.opt_outs,
+            kinds=contact_kinds(snapshot.debtor),
+        )
+        if not _known_contact(facts):
+            decision = _refusal(
+                ask,
+                "unknown-contact-point",
+                f"`{ask.to}` is not on file for the debtor",
+                self.ruleset,
+            )
+            return decision, facts
+        return decide(facts, self.ruleset), facts
+
+    def _rules_applied(self, facts: Facts) -> list[str]:
+        """The rules that were asked: for an allowed contact, the ones that allowed it."""
+        if not facts.jurisdictions:
+            return []
+        plan = self.ruleset.plan(facts.channel, facts.jurisdictions, facts.actor, facts.debt_type)
+        return [rule.id for rule in plan.deciding]
+
+    def _entry(self, decision: dict[str, Any], facts: Facts, ask: LedgerRequest) -> dict[str, Any]:
+        """The log entry for a decision: the facts it used, masked, and the rules asked."""
+        return {
+            "at": facts.at,
+            "debtor_id": ask.debtor_id,
+            "decision_id": decision["decision_id"],
+            "ruleset": decision["ruleset"],
+            "facts": logged_facts(facts),
+            "decision": {**decision, "rules_applied": self._rules_applied(facts)},
+        }
+
+    def _logged(self, decision: dict[str, Any], facts: Facts, ask: LedgerRequest) -> dict[str, Any]:
+        try:
+            self.store.append_decision(self._entry(decision, facts, ask))
+        except StoreError as exc:  # a decision that cannot be logged is not given
+            return _refusal(ask, "store-unavailable", f"store unavailable: {exc}", self.ruleset)
+        return decision
+
+
+def _parse(request: LedgerRequest | dict[str, Any]) -> LedgerRequest:
+    if isinstance(request, LedgerRequest):
+        return request
+    try:
+        return LedgerRequest.model_validate(request)
+    except ValidationError as exc:
+        raise RequestError.from_validation(exc) from None
+
+
+def _normalized_to(ask: LedgerRequest) -> str | None:
+    if ask.to is None:
+        return None
+    return ask.to.lower() if ask.channel == "email" else _normalize_phone(ask.to)
+
+
+def _known_contact(facts: Facts) -> bool:
+    if facts.channel == "letter":
+        return True
+    return facts.to is not None and facts.to in facts.contact_kinds
+
+
+def _refusal(ask: LedgerRequest, rule: str, message: str, ruleset: RuleSet) -> dict[str, Any]:
+    from contactengine.engine.evaluate import decision_id
+
+    return {
+        "allowed": False,
+        "decision_id": decision_id(),
+        "ruleset": ruleset.digest,
+        "at": iso(ask.at.timestamp()),
+        "reasons": [
+            {"rule": rule, "citation": None, "message": message, "source": "engine", "until": None}
+        ],
+        "warnings": [],
+        "next_allowed_at": None,
+        "zones": [],
+        "jurisdictions": [],
+        "required_content": [],
+    }
+
+
+def utc(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,218 @@
+"""The ledger in process memory, for tests and short-lived tools: one lock, plain lists."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from contactengine.engine.facts import consent_fact, contact_kinds, opt_out_fact
+from contactengine.engine.models import Consent, Debt, Debtor, OptOut
+from contactengine.store.base import (
+    AttemptRecord,
+    Decider,
+    LogEntry,
+    Logger,
+    NotFound,
+    Snapshot,
+)
+from contactengine.store.common import GENESIS, chain_hash, check_key, event, fingerprint, with_flag
+from contactengine.store.migrations import LATEST
+
+
+class MemoryStore:
+    """Everything in dicts behind one lock; the same behaviour as the SQL back ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._debtors: dict[str, Debtor] = {}
+        self._debts: dict[str, tuple[str, Debt]] = {}
+        self._consents: dict[str, list[Consent]] = {}
+        self._opt_outs: dict[str, list[OptOut]] = {}
+        self._attempts: dict[str, AttemptRecord] = {}
+        self._keys: dict[str, tuple[str, Any]] = {}
+        self._log: list[LogEntry] = []
+
+    def upgrade(self) -> int:
+        return LATEST
+
+    def close(self) -> None:
+        pass
+
+    def _once(self, key: str | None, operation: str, payload: Any) -> tuple[bool, Any]:
+        if key is None:
+            return False, None
+        found = self._keys.get(key)
+        if found is not None and check_key(key, found[0], fingerprint(operation, payload)):
+            return True, found[1]
+        return False, None
+
+    def _remember(self, key: str | None, operation: str, payload: Any, result: Any) -> None:
+        if key is not None:
+            self._keys[key] = (fingerprint(operation, payload), result)
+
+    def _profile(self, debtor_id: str) -> Debtor:
+        debtor = self._debtors.get(debtor_id)
+        if debtor is None:
+            raise NotFound(f"no debtor `{debtor_id}`")
+        return debtor
+
+    def put_debtor(self, debtor: Debtor, key: str | None = None) -> None:
+        payload = debtor.model_dump(mode="json")
+        with self._lock:
+            if self._once(key, "put_debtor", payload)[0]:
+                return
+            self._debtors[debtor.id] = debtor.model_copy(update={"consents": [], "opt_outs": []})
+            self._consents.setdefault(debtor.id, []).extend(debtor.consents)
+            self._opt_outs.setdefault(debtor.id, []).extend(debtor.opt_outs)
+            self._remember(key, "put_debtor", payload, True)
+
+    def put_debt(self, debtor_id: str, debt: Debt, key: str | None = None) -> None:
+        with self._lock:
+            self._profile(debtor_id)
+            self._debts[debt.id] = (debtor_id, debt)
+
+    def record_attempt(self, attempt: AttemptRecord, key: str | None = None) -> str:
+        with self._lock:
+            seen, result = self._once(key, "record_attempt", attempt.__dict__)
+            if seen:
+                return str(result)
+            self._profile(attempt.debtor_id)
+            self._attempts[attempt.id] = attempt
+            self._remember(key, "record_attempt", attempt.__dict__, attempt.id)
+        return attempt.id
+
+    def record_outcome(
+        self,
+        attempt_id: str,
+        outcome: str,
+        message_left: bool | None = None,
+        key: str | None = None,
+    ) -> None:
+        payload = [attempt_id, outcome, message_left]
+        with self._lock:
+            if self._once(key, "record_outcome", payload)[0]:
+                return
+            attempt = self._attempts.get(attempt_id)
+            if attempt is None:
+                raise NotFound(f"no attempt `{attempt_id}`")
+            self._attempts[attempt_id] = replace(
+                attempt, outcome=outcome, message_left=message_left
+            )
+            self._remember(key, "record_outcome", payload, True)
+
+    def record_consent(self, debtor_id: str, consent: Consent, key: str | None = None) -> None:
+        payload = [debtor_id, consent.model_dump(mode="json")]
+        with self._lock:
+            if self._once(key, "record_consent", payload)[0]:
+                return
+            self._profile(debtor_id)
+            self._consents.setdefault(debtor_id, []).append(consent)
+            self._remember(key, "record_consent", payload, True)
+
+    def revoke_consent(
+        self, debtor_id: str, channel: str, to: str | None, at: float, key: str | None = None
+    ) -> int:
+        import datetime as dt
+
+        payload = [debtor_id, channel, to, at]
+        with self._lock:
+            seen, result = self._once(key, "revoke_consent", payload)
+            if seen:
+                return int(result)
+            self._profile(debtor_id)
+            when = dt.datetime.fromtimestamp(at, dt.UTC)
+            revoked = 0
+            consents = self._consents.setdefault(debtor_id, [])
+            for index, consent in enumerate(consents):
+                matches = consent.channel == channel and (
+                    to is None or consent.to is None or consent.to == to
+                )
+                if matches and (consent.revoked_at is None or consent.revoked_at > when):
+                    consents[index] = consent.model_copy(update={"revoked_at": when})
+                    revoked += 1
+            self._remember(key, "revoke_consent", payload, revoked)
+        return revoked
+
+    def record_opt_out(self, debtor_id: str, opt_out: OptOut, key: str | None = None) -> None:
+        payload = [debtor_id, opt_out.model_dump(mode="json")]
+        with self._lock:
+            if self._once(key, "record_opt_out", payload)[0]:
+                return
+            self._profile(debtor_id)
+            self._opt_outs.setdefault(debtor_id, []).append(opt_out)
+            self._remember(key, "record_opt_out", payload, True)
+
+    def set_flag(
+        self, debtor_id: str, flag: str, value: bool | list[str], key: str | None = None
+    ) -> None:
+        payload = [debtor_id, flag, value]
+        with self._lock:
+            if self._once(key, "set_flag", payload)[0]:
+                return
+            self._debtors[debtor_id] = with_flag(self._profile(debtor_id), flag, value)
+            self._remember(key, "set_flag", payload, True)
+
+    def snapshot(self, debtor_id: str, debt_id: str) -> Snapshot:
+        with self._lock:
+            debtor = self._profile(debtor_id)
+            owner, debt = self._debts.get(debt_id, (None, None))
+            if debt is None or owner != debtor_id:
+                raise NotFound(f"no debt `{debt_id}` for debtor `{debtor_id}`")
+            kinds = contact_kinds(debtor)
+            events = tuple(event(a, kinds) for a in self.attempts(debtor_id))
+            return Snapshot(
+                debtor,
+                debt,
+                events,
+                tuple(consent_fact(c) for c in self._consents.get(debtor_id, [])),
+                tuple(opt_out_fact(o) for o in self._opt_outs.get(debtor_id, [])),
+            )
+
+    def attempts(self, debtor_id: str) -> list[AttemptRecord]:
+        with self._lock:
+            found = [a for a in self._attempts.values() if a.debtor_id == debtor_id]
+        return sorted(found, key=lambda a: (a.at, a.id))
+
+    def reserve(
+        self,
+        debtor_id: str,
+        debt_id: str,
+        decide: Decider,
+        attempt: AttemptRecord,
+        log: Logger | None = None,
+    ) -> tuple[dict[str, Any], str | None]:
+        with self._lock:
+            decision = decide(self.snapshot(debtor_id, debt_id))
+            reserved = attempt.id if decision.get("allowed") else None
+            if reserved is not None:
+                self._attempts[attempt.id] = attempt
+            if log is not None:
+                self.append_decision(log(decision))
+            return decision, reserved
+
+    def append_decision(self, entry: dict[str, Any]) -> LogEntry:
+        with self._lock:
+            seq = len(self._log) + 1
+            prev = self._log[-1].hash if self._log else GENESIS
+            body = copy.deepcopy({**entry, "seq": seq})
+            logged = LogEntry(
+                seq,
+                entry["at"],
+                entry["debtor_id"],
+                entry["decision_id"],
+                entry["ruleset"],
+                body["facts"],
+                body["decision"],
+                prev,
+                chain_hash(prev, body),
+            )
+            self._log.append(logged)
+            return logged
+
+    def decision_log(self, debtor_id: str | None = None) -> Iterator[LogEntry]:
+        with self._lock:
+            entries = list(self._log)
+        return iter([e for e in entries if debtor_id is None or e.debtor_id == debtor_id])

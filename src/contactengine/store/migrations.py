@@ -1,0 +1,79 @@
+"""The ledger's schema, as numbered migrations applied in order and recorded.
+
+Written in the SQL that SQLite and PostgreSQL share; times are epoch seconds (REAL), the
+profile and list columns are JSON text.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE debtors (
+            id TEXT PRIMARY KEY,
+            profile TEXT NOT NULL
+        );
+        CREATE TABLE debts (
+            id TEXT PRIMARY KEY,
+            debtor_id TEXT NOT NULL REFERENCES debtors(id),
+            type TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            account_id TEXT
+        );
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY,
+            debtor_id TEXT NOT NULL REFERENCES debtors(id),
+            channel TEXT NOT NULL,
+            contact TEXT,
+            given_at REAL NOT NULL,
+            revoked_at REAL,
+            source TEXT,
+            given_to TEXT NOT NULL,
+            kind TEXT NOT NULL
+        );
+        CREATE INDEX consents_debtor ON consents (debtor_id);
+        CREATE TABLE opt_outs (
+            id INTEGER PRIMARY KEY,
+            debtor_id TEXT NOT NULL REFERENCES debtors(id),
+            channel TEXT NOT NULL,
+            contact TEXT,
+            at REAL NOT NULL
+        );
+        CREATE INDEX opt_outs_debtor ON opt_outs (debtor_id);
+        CREATE TABLE attempts (
+            id TEXT PRIMARY KEY,
+            debtor_id TEXT NOT NULL REFERENCES debtors(id),
+            debt_ids TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            contact TEXT,
+            at REAL NOT NULL,
+            direction TEXT NOT NULL,
+            outcome TEXT,
+            message_left INTEGER,
+            purpose TEXT,
+            in_reply_to TEXT
+        );
+        CREATE INDEX attempts_debtor_at ON attempts (debtor_id, at);
+        CREATE TABLE idempotency (
+            key TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            result TEXT NOT NULL
+        );
+        CREATE TABLE decision_log (
+            seq INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            debtor_id TEXT NOT NULL,
+            decision_id TEXT NOT NULL,
+            ruleset TEXT NOT NULL,
+            facts TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX decision_log_debtor ON decision_log (debtor_id, seq);
+        """,
+    ),
+)
+
+LATEST = MIGRATIONS[-1][0]

@@ -1,0 +1,89 @@
+"""Worker processes for the ledger tests: reserve calls as fast as they can."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+from zoneinfo import ZoneInfo
+
+from contactengine.engine.ledger import Ledger
+from contactengine.engine.models import Debt, Debtor
+from contactengine.language.loader import load_ruleset
+from contactengine.store.connect import open_store
+
+NEW_YORK = ZoneInfo("America/New_York")
+WEEK = [dt.date(2026, 6, 8) + dt.timedelta(days=d) for d in range(7)]
+HOURS = (9, 12, 15, 18)
+
+
+def debtor(number: int) -> Debtor:
+    return Debtor.model_validate(
+        {
+            "id": f"C-{number}",
+            "address": {"city": "Buffalo", "state": "NY", "zip": "14201", "country": "US"},
+            "phones": [{"number": f"+1716555{number:04d}", "kind": "landline"}],
+        }
+    )
+
+
+def seed(url: str, debtors: int) -> None:
+    store = open_store(url)
+    store.upgrade()
+    for number in range(debtors):
+        store.put_debtor(debtor(number))
+        store.put_debt(
+            f"C-{number}", Debt(id=f"D-{number}", type="credit_card", actor="debt_collector")
+        )
+    store.close()
+
+
+def reserve_week(url: str, debtors: int, seed_value: int) -> int:
+    """Every slot of the week, every debtor in a shuffled order: reserve a call."""
+    store = open_store(url, timeout=30.0)
+    ledger = Ledger(load_ruleset(["rules"]), store)
+    rng = random.Random(seed_value)
+    reserved = 0
+    for day in WEEK:
+        for hour in HOURS:
+            at = dt.datetime.combine(day, dt.time(hour), NEW_YORK)
+            order = list(range(debtors))
+            rng.shuffle(order)
+            for number in order:
+                decision = ledger.reserve(
+                    {
+                        "debtor_id": f"C-{number}",
+                        "debt_id": f"D-{number}",
+                        "channel": "call",
+                        "to": f"+1716555{number:04d}",
+                        "at": at.isoformat(),
+                    }
+                )
+                reserved += bool(decision.get("attempt_id"))
+    store.close()
+    return reserved
+
+
+def reserve_forever(url: str) -> None:
+    """Reserve until killed: used to show that a kill leaves nothing half-written."""
+    store = open_store(url, timeout=30.0)
+    ledger = Ledger(load_ruleset(["rules"]), store)
+    at = dt.datetime(2026, 6, 8, 13, tzinfo=dt.UTC)
+    number = 0
+    while True:
+        number = (number + 1) % 20
+        at += dt.timedelta(minutes=7)
+        ledger.reserve(
+            {
+                "debtor_id": f"C-{number}",
+                "debt_id": f"D-{number}",
+                "channel": "call",
+                "to": f"+1716555{number:04d}",
+                "at": at.isoformat(),
+            }
+        )
+        print("reserved", flush=True)
+
+
+if __name__ == "__main__":
+    reserve_forever(sys.argv[1])
