@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from contactengine.engine.facts import consent_fact, contact_kinds, opt_out_fact
+from contactengine.engine.facts import Event, consent_fact, contact_kinds, opt_out_fact
 from contactengine.engine.models import Consent, Debt, Debtor, OptOut
 from contactengine.store.base import (
     AttemptRecord,
@@ -33,7 +33,6 @@ from contactengine.store.common import (
     GENESIS,
     chain_hash,
     check_key,
-    event,
     fingerprint,
     profile_json,
     with_flag,
@@ -310,7 +309,7 @@ class SQLiteStore:
             raise NotFound(f"no debt `{debt_id}` for debtor `{debtor_id}`")
         debt = Debt(id=row[0], type=row[1], actor=row[2], account_id=row[3])
         kinds = contact_kinds(debtor)
-        events = tuple(event(_attempt(r), kinds) for r in db.execute(_ATTEMPTS, (debtor_id,)))
+        events = tuple(_event(row, kinds) for row in db.execute(_ATTEMPTS, (debtor_id,)))
         consents = tuple(
             consent_fact(
                 Consent(
@@ -435,6 +434,26 @@ def _attempt(row: tuple[Any, ...]) -> AttemptRecord:
         message_left=None if row[8] is None else bool(row[8]),
         purpose=row[9],
         in_reply_to=row[10],
+    )
+
+
+def _event(row: tuple[Any, ...], kinds: dict[str, str]) -> Event:
+    """An attempt row straight into the engine's event: the hot path of every snapshot."""
+    to = row[4]
+    if to is not None and "@" in to:
+        to = to.lower()
+    return Event(
+        row[5],
+        row[3],
+        frozenset(json.loads(row[2])),
+        to,
+        row[6],
+        row[7],
+        None if row[8] is None else bool(row[8]),
+        row[9],
+        kinds.get(to) if to is not None else None,
+        row[0],
+        row[10],
     )
 
 

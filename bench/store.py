@@ -1,0 +1,177 @@
+"""Benchmark of the ledger-bound engine: `python -m bench.store [--attempts N] [--url URL]`.
+
+Seeds a ledger with debtors and their past attempts (1 million by default, 40 a debtor),
+then measures `Ledger.can_contact` one call at a time (median and p99; each call reads the
+debtor's facts in one transaction, decides, and appends to the decision log), and
+`Ledger.reserve` from 8 worker processes at once (reservations a second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from contactengine.engine.ledger import Ledger
+from contactengine.engine.models import Debt, Debtor
+from contactengine.language.loader import load_ruleset
+from contactengine.store.connect import open_store
+from contactengine.store.sqlite import SQLiteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+START = dt.datetime(2026, 5, 9, tzinfo=dt.UTC).timestamp()  # 30 days before the asks
+ASK_DAY = dt.datetime(2026, 6, 8, tzinfo=dt.UTC).timestamp()
+PER_DEBTOR = 40
+OUTCOMES = ("no_answer", "voicemail", "not_connected", "conversation", "no_answer")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def phone(number: int) -> str:
+    return f"+1617{number:07d}"
+
+
+def seed(url: str, debtors: int) -> None:
+    """Debtors through the store's own API; their attempts in bulk, to keep seeding short."""
+    store = open_store(url)
+    store.upgrade()
+    rng = random.Random(7)
+    for number in range(debtors):
+        store.put_debtor(
+            Debtor.model_validate(
+                {
+                    "id": f"C-{number}",
+                    "address": {"city": "Boston", "state": "MA", "zip": "02108", "country": "US"},
+                    "phones": [{"number": phone(number), "kind": "landline"}],
+                }
+            )
+        )
+        store.put_debt(f"C-{number}", Debt(id=f"D-{number}", actor="debt_collector"))
+    assert isinstance(store, SQLiteStore), "bulk seeding is written for SQLite"
+    connection = store._connection()
+    rows = (
+        (
+            f"A-{number}-{k}",
+            f"C-{number}",
+            json.dumps([f"D-{number}"]),
+            "call",
+            phone(number),
+            START + rng.random() * 30 * 86400,
+            "outbound",
+            rng.choice(OUTCOMES),
+        )
+        for number in range(debtors)
+        for k in range(PER_DEBTOR)
+    )
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(
+        "INSERT INTO attempts (id, debtor_id, debt_ids, channel, contact, at, direction, outcome)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    connection.execute("COMMIT")
+    store.close()
+
+
+def ask(number: int, at: float) -> dict[str, Any]:
+    return {
+        "debtor_id": f"C-{number}",
+        "debt_id": f"D-{number}",
+        "channel": "call",
+        "to": phone(number),
+        "at": dt.datetime.fromtimestamp(at, dt.UTC).isoformat(),
+    }
+
+
+def latency(url: str, debtors: int, calls: int) -> dict[str, float]:
+    ledger = Ledger(load_ruleset(["rules"]), open_store(url))
+    rng = random.Random(11)
+    samples = []
+    for _ in range(calls):
+        request = ask(rng.randrange(debtors), ASK_DAY + 14 * 3600 + rng.random() * 6 * 3600)
+        began = time.perf_counter_ns()
+        ledger.can_contact(request)
+        samples.append(time.perf_counter_ns() - began)
+    samples.sort()
+    return {
+        "calls": calls,
+        "median_ms": round(statistics.median(samples) / 1e6, 3),
+        "p99_ms": round(samples[int(len(samples) * 0.99)] / 1e6, 3),
+    }
+
+
+def reserve_worker(url: str, debtors: int, count: int, seed_value: int) -> int:
+    ledger = Ledger(load_ruleset(["rules"]), open_store(url, timeout=60.0))
+    rng = random.Random(seed_value)
+    done = 0
+    for _ in range(count):
+        at = ASK_DAY + 14 * 3600 + rng.random() * 6 * 3600
+        ledger.reserve(ask(rng.randrange(debtors), at))
+        done += 1
+    return done
+
+
+def reservations(url: str, debtors: int, workers: int, each: int) -> dict[str, float]:
+    began = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        done = sum(
+            pool.map(
+                reserve_worker,
+                [url] * workers,
+                [debtors] * workers,
+                [each] * workers,
+                range(workers),
+            )
+        )
+    seconds = time.perf_counter() - began
+    return {
+        "workers": workers,
+        "reservations": done,
+        "seconds": round(seconds, 2),
+        "per_second": round(done / seconds),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = argparse.ArgumentParser(prog="python -m bench.store", description=__doc__)
+    options.add_argument("--attempts", type=int, default=1_000_000, help="past attempts to seed")
+    options.add_argument("--calls", type=int, default=5_000, help="single can_contact calls")
+    options.add_argument("--each", type=int, default=500, help="reservations per worker")
+    args = options.parse_args(argv)
+    os.chdir(ROOT)
+    debtors = max(1, args.attempts // PER_DEBTOR)
+    with tempfile.TemporaryDirectory() as folder:
+        url = str(Path(folder) / "ledger.db")
+        log(f"seeding {debtors:,} debtors with {debtors * PER_DEBTOR:,} attempts")
+        began = time.perf_counter()
+        seed(url, debtors)
+        seeded = time.perf_counter() - began
+        log(f"can_contact latency over {args.calls:,} calls")
+        single = latency(url, debtors, args.calls)
+        log("reservations from 8 processes")
+        reserved = reservations(url, debtors, 8, args.each)
+    results = {
+        "backend": "sqlite",
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "attempts": debtors * PER_DEBTOR,
+        "seed_seconds": round(seeded, 1),
+        "can_contact": single,
+        "reserve": reserved,
+    }
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
