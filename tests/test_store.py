@@ -173,3 +173,9 @@ def test_export_names_the_decision_behind_each_attempt(store: Store) -> None:
     assert row["to"] == "+1617•••0100"
     assert row["allowed_by"]["decision_id"] == "dec_1"
     assert row["allowed_by"]["rules"] == ["r"]
+
+
+def test_an_attempt_with_an_unknown_value_is_refused_by_field() -> None:
+    with pytest.raises(ValueError, match="channel: `fax`") as caught:
+        attempt(1, channel="fax", outcome="answered")
+    assert "outcome: `answered`" in str(caught.value)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from contactengine.engine.facts import ConsentFact, Event, OptOutFact
 from contactengine.engine.models import Consent, Debt, Debtor, OptOut
+from contactengine.language import vocabulary as v
 
 
 class StoreError(Exception):
@@ -28,7 +30,11 @@ class ConflictingKey(StoreError):
 
 @dataclass(frozen=True)
 class AttemptRecord:
-    """An attempt (or an inbound contact) as the ledger keeps it; times in epoch seconds."""
+    """An attempt (or an inbound contact) as the ledger keeps it; times in epoch seconds.
+
+    Checked when made: a record naming an unknown channel, direction or outcome, or a time
+    that is not a finite instant, raises `ValueError` naming the field.
+    """
 
     id: str
     debtor_id: str
@@ -41,6 +47,24 @@ class AttemptRecord:
     message_left: bool | None = None
     purpose: str | None = None
     in_reply_to: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name}: `{value}` is not one of {', '.join(str(a) for a in allowed if a)}"
+            for name, value, allowed in (
+                ("channel", self.channel, v.CHANNELS),
+                ("direction", self.direction, v.DIRECTIONS),
+                ("outcome", self.outcome, (*v.OUTCOMES, None)),
+                ("purpose", self.purpose, (*v.PURPOSES, None)),
+            )
+            if value not in allowed
+        ]
+        if not math.isfinite(self.at):
+            problems.append(f"at: `{self.at}` is not an instant")
+        if not self.id or not self.debtor_id:
+            problems.append("id and debtor_id: both are required")
+        if problems:
+            raise ValueError("; ".join(str(p) for p in problems))
 
 
 @dataclass(frozen=True)
