@@ -214,3 +214,12 @@ def test_a_killed_reservation_leaves_nothing_half_written(tmp_path: Path) -> Non
         recorded = {a.id for n in range(20) for a in store.attempts(f"C-{n}")}
         assert logged == recorded  # every attempt has its decision, and no decision its ghost
         store.close()
+
+
+def test_facts_in_the_request_override_the_ledgers(store: Store, ruleset: RuleSet) -> None:
+    seed_calls(store, range(1, 8))  # the ledger: seven calls, the eighth is refused
+    ledger = Ledger(ruleset, store)
+    assert ledger.can_contact(ask())["allowed"] is False
+    assert ledger.can_contact(ask(history=[]))["allowed"] is True  # the caller knows better
+    flagged = ledger.can_contact(ask(history=[], flags={"bankruptcy": True}))
+    assert flagged["reasons"][0]["rule"] == "bankruptcy-automatic-stay"

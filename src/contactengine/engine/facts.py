@@ -9,7 +9,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from contactengine.engine.jurisdictions import resolve as resolve_jurisdictions
-from contactengine.engine.models import Consent, ContactRequest, Debt, Debtor, OptOut
+from contactengine.engine.models import (
+    Consent,
+    ContactRequest,
+    Debt,
+    Debtor,
+    HistoryEntry,
+    OptOut,
+)
 from contactengine.engine.zones import ZoneSet, resolve_zones
 from contactengine.language.vocabulary import US_STATES
 
@@ -129,7 +136,7 @@ def facts_from_request(request: ContactRequest) -> Facts:
         at=request.at.timestamp(),
         purpose=request.purpose,
         in_reply_to=request.in_reply_to,
-        history=_events(request, kinds),
+        history=events_of(request.history, kinds),
         consents=tuple(consent_fact(c) for c in debtor.consents),
         opt_outs=tuple(opt_out_fact(o) for o in debtor.opt_outs),
         kinds=kinds,
@@ -239,10 +246,10 @@ def assemble(
     )
 
 
-def _events(request: ContactRequest, kinds: dict[str, str]) -> tuple[Event, ...]:
+def events_of(history: list[HistoryEntry], kinds: dict[str, str]) -> tuple[Event, ...]:
     """History entries as events, oldest first; emails compared case-insensitively."""
     events = []
-    for entry in request.history:
+    for entry in history:
         to = entry.to
         if to is not None and "@" in to:
             to = to.lower()

@@ -14,8 +14,24 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from contactengine.engine.evaluate import decide
-from contactengine.engine.facts import Facts, assemble, contact_kinds
-from contactengine.engine.models import RequestError, _normalize_phone, iso
+from contactengine.engine.facts import (
+    Facts,
+    assemble,
+    consent_fact,
+    contact_kinds,
+    events_of,
+    opt_out_fact,
+)
+from contactengine.engine.models import (
+    Consent,
+    Flags,
+    HistoryEntry,
+    InconvenientTime,
+    OptOut,
+    RequestError,
+    _normalize_phone,
+    iso,
+)
 from contactengine.language.compiler import RuleSet
 from contactengine.language.vocabulary import Channel, Purpose
 from contactengine.store.base import AttemptRecord, NotFound, Snapshot, Store, StoreError
@@ -35,6 +51,12 @@ class LedgerRequest(BaseModel):
     automated: bool = False
     purpose: Purpose = "collection"
     in_reply_to: str | None = None
+    # Facts the caller knows better than the ledger: each, when given, replaces the ledger's.
+    history: list[HistoryEntry] | None = None
+    consents: list[Consent] | None = None
+    opt_outs: list[OptOut] | None = None
+    flags: Flags | None = None
+    inconvenient_times: list[InconvenientTime] | None = None
 
 
 class Ledger:
@@ -91,8 +113,17 @@ class Ledger:
         return decision
 
     def _decide(self, snapshot: Snapshot, ask: LedgerRequest) -> tuple[dict[str, Any], Facts]:
+        debtor = snapshot.debtor
+        changes = {
+            name: getattr(ask, name)
+            for name in ("flags", "inconvenient_times")
+            if getattr(ask, name) is not None
+        }
+        if changes:
+            debtor = debtor.model_copy(update=changes)
+        kinds = contact_kinds(debtor)
         facts = assemble(
-            snapshot.debtor,
+            debtor,
             snapshot.debt,
             channel=ask.channel,
             to=_normalized_to(ask),
@@ -100,10 +131,18 @@ class Ledger:
             at=ask.at.timestamp(),
             purpose=ask.purpose,
             in_reply_to=ask.in_reply_to,
-            history=snapshot.events,
-            consents=snapshot.consents,
-            opt_outs=snapshot.opt_outs,
-            kinds=contact_kinds(snapshot.debtor),
+            history=snapshot.events if ask.history is None else events_of(ask.history, kinds),
+            consents=(
+                snapshot.consents
+                if ask.consents is None
+                else tuple(consent_fact(c) for c in ask.consents)
+            ),
+            opt_outs=(
+                snapshot.opt_outs
+                if ask.opt_outs is None
+                else tuple(opt_out_fact(o) for o in ask.opt_outs)
+            ),
+            kinds=kinds,
         )
         if not _known_contact(facts):
             decision = _refusal(
