@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from contactengine.store import MemoryStore, SQLiteStore, Store
+from contactengine.store import MemoryStore, PostgresStore, SQLiteStore, Store
+from tests.postgres_cluster import fresh_database
 
 
 @contextmanager
@@ -24,7 +25,20 @@ def sqlite_store(tmp: Path) -> Iterator[Store]:
         store.close()
 
 
+@contextmanager
+def postgres_store(tmp: Path) -> Iterator[Store]:
+    """A new database on the run's throwaway cluster (started on first use), dropped after."""
+    with fresh_database() as url:
+        store = PostgresStore(url, timeout=5.0)
+        store.upgrade()
+        try:
+            yield store
+        finally:
+            store.close()
+
+
 BACKENDS: dict[str, Callable[[Path], object]] = {
     "memory": memory_store,
     "sqlite": sqlite_store,
+    "postgres": postgres_store,
 }

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from contactengine.engine.ledger import Ledger
 from contactengine.language.compiler import RuleSet
 from contactengine.store import AttemptRecord, SQLiteStore, Store
 from contactengine.store.audit import verify
+from contactengine.store.connect import open_store
 from tests import ledger_workers as workers
 from tests.backends import BACKENDS
 from tests.helpers import make_request
@@ -171,25 +172,40 @@ def test_audit_verify_catches_a_single_edited_row(tmp_path: Path, ruleset: RuleS
     assert cli.stdout.startswith("broken: decision log entry 2")
 
 
-def test_eight_processes_never_exceed_a_cap(tmp_path: Path) -> None:
-    """8 workers reserve calls for the same 50 debtors over a simulated week on SQLite."""
-    url = str(tmp_path / "ledger.db")
-    workers.seed(url, 50)
-    with ProcessPoolExecutor(8) as pool:
-        granted = sum(pool.map(workers.reserve_week, [url] * 8, [50] * 8, range(8)))
-    store = SQLiteStore(url)
-    calls = 0
-    for number in range(50):
-        days = [
-            dt.datetime.fromtimestamp(a.at, NEW_YORK).date() for a in store.attempts(f"C-{number}")
-        ]
-        calls += len(days)
-        for day in set(days):  # 12 CFR 1006.14(b)(2)(i)(A): 7 calls in 7 consecutive days
-            window = [d for d in days if 0 <= (day - d).days < 7]
-            assert len(window) <= 7, (number, day, len(window))
-    assert calls == granted
-    assert granted >= 50 * 7  # each debtor got its calls: the cap, not the lock, decided
-    assert verify(store).ok
+@contextmanager
+def shared_ledger(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A ledger URL several processes can open: a SQLite file, or a PostgreSQL database."""
+    if kind == "sqlite":
+        yield str(tmp_path / "ledger.db")
+    else:
+        from tests.postgres_cluster import fresh_database
+
+        with fresh_database() as url:
+            yield url
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_eight_processes_never_exceed_a_cap(kind: str, tmp_path: Path) -> None:
+    """8 workers reserve calls for the same 50 debtors over a simulated week."""
+    with shared_ledger(kind, tmp_path) as url:
+        workers.seed(url, 50)
+        with ProcessPoolExecutor(8) as pool:
+            granted = sum(pool.map(workers.reserve_week, [url] * 8, [50] * 8, range(8)))
+        store = open_store(url)
+        calls = 0
+        for number in range(50):
+            days = [
+                dt.datetime.fromtimestamp(a.at, NEW_YORK).date()
+                for a in store.attempts(f"C-{number}")
+            ]
+            calls += len(days)
+            for day in set(days):  # 12 CFR 1006.14(b)(2)(i)(A): 7 calls in 7 consecutive days
+                window = [d for d in days if 0 <= (day - d).days < 7]
+                assert len(window) <= 7, (number, day, len(window))
+        assert calls == granted
+        assert granted >= 50 * 7  # each debtor got its calls: the cap, not the lock, decided
+        assert verify(store).ok
+        store.close()
 
 
 def test_a_killed_reservation_leaves_nothing_half_written(tmp_path: Path) -> None:

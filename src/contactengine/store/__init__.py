@@ -1,13 +1,16 @@
 """The contact ledger: debtors, debts, consents, opt-outs, every attempt, the decision log.
 
 One interface (`Store`), several back ends: in-memory for tests, SQLite as the embedded
-default. Exceptions::
+default, PostgreSQL for several hosts sharing one ledger (`PostgresStore`, imported on
+first use so that psycopg loads only when it is needed). Exceptions::
 
     StoreError                  anything the ledger cannot do
     ├── StoreUnavailable        the back end did not answer in time: decisions refuse
     ├── NotFound                no such debtor, debt or attempt
     └── ConflictingKey          an idempotency key reused for a different operation
 """
+
+from typing import TYPE_CHECKING, Any
 
 from contactengine.store.base import (
     AttemptRecord,
@@ -21,14 +24,26 @@ from contactengine.store.base import (
 from contactengine.store.memory import MemoryStore
 from contactengine.store.sqlite import SQLiteStore
 
+if TYPE_CHECKING:
+    from contactengine.store.postgres import PostgresStore
+
 __all__ = [
     "AttemptRecord",
     "ConflictingKey",
     "MemoryStore",
     "NotFound",
+    "PostgresStore",
     "SQLiteStore",
     "Snapshot",
     "Store",
     "StoreError",
     "StoreUnavailable",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PostgresStore":
+        from contactengine.store.postgres import PostgresStore
+
+        return PostgresStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
