@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from contactengine.engine.ledger import Ledger
-from contactengine.engine.models import Debt, Debtor
+from contactengine.engine.models import Debtor
 from contactengine.language.loader import load_ruleset
+from contactengine.store.common import profile_json
 from contactengine.store.connect import open_store
 from contactengine.store.sqlite import SQLiteStore
 
@@ -43,24 +44,32 @@ def phone(number: int) -> str:
 
 
 def seed(url: str, debtors: int) -> None:
-    """Debtors through the store's own API; their attempts in bulk, to keep seeding short."""
+    """Debtors, debts and their attempts in bulk, straight into the ledger's tables."""
     store = open_store(url)
     store.upgrade()
     rng = random.Random(7)
-    for number in range(debtors):
-        store.put_debtor(
-            Debtor.model_validate(
-                {
-                    "id": f"C-{number}",
-                    "address": {"city": "Boston", "state": "MA", "zip": "02108", "country": "US"},
-                    "phones": [{"number": phone(number), "kind": "landline"}],
-                }
-            )
+    profiles = [
+        (
+            f"C-{number}",
+            profile_json(
+                Debtor.model_validate(
+                    {
+                        "id": f"C-{number}",
+                        "address": {
+                            "city": "Boston",
+                            "state": "MA",
+                            "zip": "02108",
+                            "country": "US",
+                        },
+                        "phones": [{"number": phone(number), "kind": "landline"}],
+                    }
+                )
+            ),
         )
-        store.put_debt(f"C-{number}", Debt(id=f"D-{number}", actor="debt_collector"))
-    assert isinstance(store, SQLiteStore), "bulk seeding is written for SQLite"
-    connection = store._connection()
-    rows = (
+        for number in range(debtors)
+    ]
+    debts = [(f"D-{n}", f"C-{n}", "other", "debt_collector") for n in range(debtors)]
+    attempts = [
         (
             f"A-{number}-{k}",
             f"C-{number}",
@@ -73,14 +82,30 @@ def seed(url: str, debtors: int) -> None:
         )
         for number in range(debtors)
         for k in range(PER_DEBTOR)
+    ]
+    tables = (
+        ("debtors (id, profile)", profiles),
+        ("debts (id, debtor_id, type, actor)", debts),
+        ("attempts (id, debtor_id, debt_ids, channel, contact, at, direction, outcome)", attempts),
     )
-    connection.execute("BEGIN IMMEDIATE")
-    connection.executemany(
-        "INSERT INTO attempts (id, debtor_id, debt_ids, channel, contact, at, direction, outcome)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    connection.execute("COMMIT")
+    if isinstance(store, SQLiteStore):
+        connection = store._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        for table, rows in tables:
+            marks = ", ".join("?" * len(rows[0]))
+            connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        connection.execute("COMMIT")
+    else:
+        from contactengine.store.postgres import PostgresStore
+
+        assert isinstance(store, PostgresStore)
+        with store._transaction() as db, db.cursor() as cursor:
+            for table, rows in tables:
+                with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        with store._transaction() as db:
+            db.execute("ANALYZE")
     store.close()
 
 
@@ -145,6 +170,12 @@ def reservations(url: str, debtors: int, workers: int, each: int) -> dict[str, f
 
 def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(prog="python -m bench.store", description=__doc__)
+    options.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres starts a throwaway cluster on loopback, as the tests do",
+    )
     options.add_argument("--attempts", type=int, default=1_000_000, help="past attempts to seed")
     options.add_argument("--calls", type=int, default=5_000, help="single can_contact calls")
     options.add_argument("--each", type=int, default=500, help="reservations per worker")
@@ -153,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     debtors = max(1, args.attempts // PER_DEBTOR)
     with tempfile.TemporaryDirectory() as folder:
         url = str(Path(folder) / "ledger.db")
+        if args.backend == "postgres":
+            sys.path.insert(0, str(ROOT))
+            from tests.postgres_cluster import cluster
+
+            url = cluster().url_for(cluster().create_database())
         log(f"seeding {debtors:,} debtors with {debtors * PER_DEBTOR:,} attempts")
         began = time.perf_counter()
         seed(url, debtors)
@@ -162,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         log("reservations from 8 processes")
         reserved = reservations(url, debtors, 8, args.each)
     results = {
-        "backend": "sqlite",
+        "backend": args.backend,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "attempts": debtors * PER_DEBTOR,
         "seed_seconds": round(seeded, 1),
