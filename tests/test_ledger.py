@@ -208,34 +208,28 @@ def test_eight_processes_never_exceed_a_cap(kind: str, tmp_path: Path) -> None:
         store.close()
 
 
-def test_a_killed_reservation_leaves_nothing_half_written(tmp_path: Path) -> None:
-    url = str(tmp_path / "ledger.db")
-    workers.seed(url, 20)
-    for round_number in range(5):
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "tests.ledger_workers", url],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        assert worker.stdout is not None
-        worker.stdout.readline()  # it is reserving
-        time.sleep(0.05 + 0.07 * round_number)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
-        store = SQLiteStore(url)
-        assert sqlite3.connect(url).execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert verify(store).ok
-        logged = {e.decision.get("attempt_id") for e in store.decision_log()} - {None}
-        recorded = {a.id for n in range(20) for a in store.attempts(f"C-{n}")}
-        assert logged == recorded  # every attempt has its decision, and no decision its ghost
-        store.close()
-
-
-def test_facts_in_the_request_override_the_ledgers(store: Store, ruleset: RuleSet) -> None:
-    seed_calls(store, range(1, 8))  # the ledger: seven calls, the eighth is refused
-    ledger = Ledger(ruleset, store)
-    assert ledger.can_contact(ask())["allowed"] is False
-    assert ledger.can_contact(ask(history=[]))["allowed"] is True  # the caller knows better
-    flagged = ledger.can_contact(ask(history=[], flags={"bankruptcy": True}))
-    assert flagged["reasons"][0]["rule"] == "bankruptcy-automatic-stay"
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_killed_reservation_leaves_nothing_half_written(kind: str, tmp_path: Path) -> None:
+    with shared_ledger(kind, tmp_path) as url:
+        workers.seed(url, 20)
+        for round_number in range(5):
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "tests.ledger_workers", url],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+            assert worker.stdout is not None
+            worker.stdout.readline()  # it is reserving
+            time.sleep(0.05 + 0.07 * round_number)
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            store = open_store(url)
+            if kind == "sqlite":
+                check = sqlite3.connect(url).execute("PRAGMA integrity_check").fetchone()
+                assert check == ("ok",)
+            assert verify(store).ok
+            logged = {e.decision.get("attempt_id") for e in store.decision_log()} - {None}
+            recorded = {a.id for n in range(20) for a in store.attempts(f"C-{n}")}
+            assert logged == recorded  # every attempt has its decision, no decision a ghost
+            store.close()
