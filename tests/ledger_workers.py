@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from contactengine.engine.ledger import Ledger
 from contactengine.engine.models import Debt, Debtor
 from contactengine.language.loader import load_ruleset
+from contactengine.store.base import AttemptRecord
 from contactengine.store.connect import open_store
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -27,7 +28,11 @@ def debtor(number: int) -> Debtor:
     )
 
 
-def seed(url: str, debtors: int) -> None:
+CONVERSATION = dt.datetime(2026, 6, 7, 13, tzinfo=NEW_YORK)  # the day before the week
+
+
+def seed(url: str, debtors: int, talked_to: int = 0) -> None:
+    """Debtors and debts; the first `talked_to` had a conversation on 2026-06-07."""
     store = open_store(url)
     store.upgrade()
     for number in range(debtors):
@@ -35,6 +40,18 @@ def seed(url: str, debtors: int) -> None:
         store.put_debt(
             f"C-{number}", Debt(id=f"D-{number}", type="credit_card", actor="debt_collector")
         )
+        if number < talked_to:
+            store.record_attempt(
+                AttemptRecord(
+                    id=f"T-{number}",
+                    debtor_id=f"C-{number}",
+                    debt_ids=(f"D-{number}",),
+                    channel="call",
+                    to=f"+1716555{number:04d}",
+                    at=CONVERSATION.timestamp(),
+                    outcome="conversation",
+                )
+            )
     store.close()
 
 
