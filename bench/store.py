@@ -45,7 +45,7 @@ def phone(number: int) -> str:
 
 def seed(url: str, debtors: int) -> None:
     """Debtors, debts and their attempts in bulk, straight into the ledger's tables."""
-    store = open_store(url)
+    store = open_store(url, timeout=600.0)  # a bulk load is one long statement
     store.upgrade()
     rng = random.Random(7)
     profiles = [
