@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 from contactengine.engine.facts import Event, Facts
@@ -28,6 +29,12 @@ def with_flag(debtor: Debtor, flag: str, value: bool | list[str]) -> Debtor:
         raise ValueError(f"unknown flag `{flag}`; known: {', '.join(LIST_FLAGS + BOOL_FLAGS)}")
     flags = Flags.model_validate({**debtor.flags.model_dump(), flag: value})
     return debtor.model_copy(update={"flags": flags})
+
+
+@lru_cache(maxsize=8192)
+def parse_profile(text: str) -> Debtor:
+    """A stored profile as a model; the same text gives the same (immutable) model, once."""
+    return Debtor.model_validate_json(text)
 
 
 def profile_json(debtor: Debtor) -> str:

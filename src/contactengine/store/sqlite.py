@@ -34,6 +34,7 @@ from contactengine.store.common import (
     chain_hash,
     check_key,
     fingerprint,
+    parse_profile,
     profile_json,
     with_flag,
 )
@@ -297,7 +298,7 @@ class SQLiteStore:
         row = db.execute("SELECT profile FROM debtors WHERE id = ?", (debtor_id,)).fetchone()
         if row is None:
             raise NotFound(f"no debtor `{debtor_id}`")
-        return Debtor.model_validate_json(row[0])
+        return parse_profile(row[0])
 
     def _snapshot(self, db: sqlite3.Connection, debtor_id: str, debt_id: str) -> Snapshot:
         debtor = self._profile(db, debtor_id)
