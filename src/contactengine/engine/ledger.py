@@ -7,13 +7,12 @@ reason `store unavailable`, never an allow.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from contactengine.engine.evaluate import decide
+from contactengine.engine.evaluate import decide, decision_id
 from contactengine.engine.facts import (
     Facts,
     assemble,
@@ -202,8 +201,6 @@ def _known_contact(facts: Facts) -> bool:
 
 
 def _refusal(ask: LedgerRequest, rule: str, message: str, ruleset: RuleSet) -> dict[str, Any]:
-    from contactengine.engine.evaluate import decision_id
-
     return {
         "allowed": False,
         "decision_id": decision_id(),
@@ -218,7 +215,3 @@ def _refusal(ask: LedgerRequest, rule: str, message: str, ruleset: RuleSet) -> d
         "jurisdictions": [],
         "required_content": [],
     }
-
-
-def utc(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from contactengine.engine.masking import mask_contact
+from contactengine.engine.models import iso
 from contactengine.store.base import LogEntry, Store
 from contactengine.store.common import GENESIS, chain_hash
 
@@ -59,9 +61,6 @@ def export(store: Store, debtor_id: str) -> dict[str, Any]:
                 "jurisdictions": entry.decision.get("jurisdictions", []),
                 "logged_seq": entry.seq,
             }
-    from contactengine.engine.masking import mask_contact
-    from contactengine.engine.models import iso
-
     return {
         "debtor": debtor_id,
         "attempts": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -115,8 +116,6 @@ class MemoryStore:
     def revoke_consent(
         self, debtor_id: str, channel: str, to: str | None, at: float, key: str | None = None
     ) -> int:
-        import datetime as dt
-
         payload = [debtor_id, channel, to, at]
         with self._lock:
             seen, result = self._once(key, "revoke_consent", payload)

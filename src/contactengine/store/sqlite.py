@@ -8,6 +8,7 @@ engine then refuses: the ledger never answers "allowed" by default.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -472,9 +473,7 @@ def _log_entry(row: tuple[Any, ...]) -> LogEntry:
     )
 
 
-def _utc(ts: float) -> Any:
-    import datetime as dt
-
+def _utc(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.UTC)
 
 
