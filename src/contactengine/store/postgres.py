@@ -396,42 +396,36 @@ class PostgresStore:
         return parse_profile(row[0])
 
     def _snapshot(self, db: Connection, debtor_id: str, debt_id: str) -> Snapshot:
-        debtor = self._profile(db, debtor_id)
-        row = db.execute(
-            "SELECT id, type, actor, account_id FROM debts WHERE id = %s AND debtor_id = %s",
-            (debt_id, debtor_id),
-        ).fetchone()
+        """Profile, debt, attempts, consents and opt-outs in one statement: one round trip."""
+        row = db.execute(_SNAPSHOT, {"debtor": debtor_id, "debt": debt_id}).fetchone()
         if row is None:
+            raise NotFound(f"no debtor `{debtor_id}`")
+        profile, debt_row, attempts, consents, opt_outs = row
+        if debt_row is None:
             raise NotFound(f"no debt `{debt_id}` for debtor `{debtor_id}`")
-        debt = Debt(id=row[0], type=row[1], actor=row[2], account_id=row[3])
+        debtor = parse_profile(profile)
+        debt = Debt(id=debt_row[0], type=debt_row[1], actor=debt_row[2], account_id=debt_row[3])
         kinds = contact_kinds(debtor)
-        events = tuple(_event(row, kinds) for row in db.execute(_ATTEMPTS, (debtor_id,)))
-        consents = tuple(
-            consent_fact(
-                Consent(
-                    channel=r[0],
-                    to=r[1],
-                    given_at=_utc(r[2]),
-                    revoked_at=_utc(r[3]) if r[3] is not None else None,
-                    source=r[4],
-                    given_to=r[5],
-                    kind=r[6],
+        return Snapshot(
+            debtor,
+            debt,
+            tuple(_event(tuple(a), kinds) for a in attempts),
+            tuple(
+                consent_fact(
+                    Consent(
+                        channel=c[0],
+                        to=c[1],
+                        given_at=_utc(c[2]),
+                        revoked_at=_utc(c[3]) if c[3] is not None else None,
+                        source=c[4],
+                        given_to=c[5],
+                        kind=c[6],
+                    )
                 )
-            )
-            for r in db.execute(
-                "SELECT channel, contact, given_at, revoked_at, source, given_to, kind"
-                " FROM consents WHERE debtor_id = %s ORDER BY id",
-                (debtor_id,),
-            )
+                for c in consents
+            ),
+            tuple(opt_out_fact(OptOut(channel=o[0], to=o[1], at=_utc(o[2]))) for o in opt_outs),
         )
-        opt_outs = tuple(
-            opt_out_fact(OptOut(channel=r[0], to=r[1], at=_utc(r[2])))
-            for r in db.execute(
-                "SELECT channel, contact, at FROM opt_outs WHERE debtor_id = %s ORDER BY id",
-                (debtor_id,),
-            )
-        )
-        return Snapshot(debtor, debt, events, consents, opt_outs)
 
     def _insert_attempt(self, db: Connection, attempt: AttemptRecord) -> None:
         db.execute(
@@ -514,6 +508,22 @@ _ATTEMPTS = (
     "SELECT id, debtor_id, debt_ids, channel, contact, at, direction, outcome, message_left,"
     ' purpose, in_reply_to FROM attempts WHERE debtor_id = %s ORDER BY at, id COLLATE "C"'
 )
+_SNAPSHOT = """
+SELECT d.profile,
+  (SELECT json_build_array(b.id, b.type, b.actor, b.account_id)
+     FROM debts b WHERE b.id = %(debt)s AND b.debtor_id = d.id),
+  (SELECT coalesce(json_agg(json_build_array(a.id, a.debtor_id, a.debt_ids, a.channel,
+            a.contact, a.at, a.direction, a.outcome, a.message_left, a.purpose, a.in_reply_to)
+            ORDER BY a.at, a.id COLLATE "C"), '[]'::json)
+     FROM attempts a WHERE a.debtor_id = d.id),
+  (SELECT coalesce(json_agg(json_build_array(c.channel, c.contact, c.given_at, c.revoked_at,
+            c.source, c.given_to, c.kind) ORDER BY c.id), '[]'::json)
+     FROM consents c WHERE c.debtor_id = d.id),
+  (SELECT coalesce(json_agg(json_build_array(o.channel, o.contact, o.at) ORDER BY o.id),
+            '[]'::json)
+     FROM opt_outs o WHERE o.debtor_id = d.id)
+FROM debtors d WHERE d.id = %(debtor)s
+"""
 _LOG = (
     "SELECT seq, at, debtor_id, decision_id, ruleset, facts, decision, prev_hash, hash"
     " FROM decision_log"
