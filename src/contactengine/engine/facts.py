@@ -153,7 +153,7 @@ def contact_kinds(debtor: Debtor) -> dict[str, str]:
 def consent_fact(consent: Consent) -> ConsentFact:
     return ConsentFact(
         channel=consent.channel,
-        to=_contact(consent.to),
+        to=contact_key(consent.to),
         given_at=consent.given_at.timestamp(),
         revoked_at=consent.revoked_at.timestamp() if consent.revoked_at else NEVER,
         given_to=consent.given_to,
@@ -162,10 +162,13 @@ def consent_fact(consent: Consent) -> ConsentFact:
 
 
 def opt_out_fact(opt_out: OptOut) -> OptOutFact:
-    return OptOutFact(channel=opt_out.channel, to=_contact(opt_out.to), at=opt_out.at.timestamp())
+    return OptOutFact(
+        channel=opt_out.channel, to=contact_key(opt_out.to), at=opt_out.at.timestamp()
+    )
 
 
-def _contact(value: str | None) -> str | None:
+def contact_key(value: str | None) -> str | None:
+    """A contact point as facts compare them: email addresses lower-cased, numbers as given."""
     return value.lower() if value and "@" in value else value
 
 
@@ -199,7 +202,7 @@ def assemble(
         country,
         tuple(p.number for p in debtor.phones),
     )
-    to = _contact(to) if channel == "email" else to
+    to = contact_key(to) if channel == "email" else to
     to_employer = any(e.employer_provided for e in debtor.emails if e.address.lower() == to)
     reassignment = next(
         (_ts(p.reassignment_checked_at) for p in debtor.phones if p.number == to), None

@@ -7,7 +7,7 @@ from typing import Any
 
 from contactengine.engine.masking import mask_contact
 from contactengine.engine.models import iso
-from contactengine.store.base import LogEntry, Store
+from contactengine.store.base import Store
 from contactengine.store.common import GENESIS, chain_hash
 
 
@@ -30,22 +30,10 @@ def verify(store: Store) -> Verification:
         count += 1
         if entry.prev_hash != prev:
             return Verification(count, entry.seq, "it does not follow the entry before it")
-        if chain_hash(prev, _body(entry)) != entry.hash:
+        if chain_hash(prev, vars(entry), entry.seq) != entry.hash:
             return Verification(count, entry.seq, "its content does not match its hash")
         prev = entry.hash
     return Verification(count, None, None)
-
-
-def _body(entry: LogEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at,
-        "debtor_id": entry.debtor_id,
-        "decision_id": entry.decision_id,
-        "ruleset": entry.ruleset,
-        "facts": entry.facts,
-        "decision": entry.decision,
-        "seq": entry.seq,
-    }
 
 
 def export(store: Store, debtor_id: str) -> dict[str, Any]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from contactengine.engine.facts import Event, Facts
+from contactengine.engine.facts import NEVER, ConsentFact, Event, Facts, OptOutFact, contact_key
 from contactengine.engine.masking import mask_contact
 from contactengine.engine.models import Debtor, Flags
-from contactengine.store.base import AttemptRecord, ConflictingKey
+from contactengine.store.base import AttemptRecord, ConflictingKey, LogEntry
 
 GENESIS = "0" * 64
 LIST_FLAGS = ("cease_communication", "attorney_represented")
@@ -42,8 +43,12 @@ def profile_json(debtor: Debtor) -> str:
     return debtor.model_copy(update={"consents": [], "opt_outs": []}).model_dump_json()
 
 
+# --- rows of the SQL back ends, in the column order of their SELECTs -----------------------
+
+
 def event(attempt: AttemptRecord, kinds: dict[str, str]) -> Event:
-    to = attempt.to.lower() if attempt.to and "@" in attempt.to else attempt.to
+    """An attempt as the engine sees it; `kinds` gives the kind of each contact point."""
+    to = contact_key(attempt.to)
     return Event(
         attempt.at,
         attempt.channel,
@@ -57,6 +62,70 @@ def event(attempt: AttemptRecord, kinds: dict[str, str]) -> Event:
         attempt.id,
         attempt.in_reply_to,
     )
+
+
+def attempt_from_row(row: Sequence[Any]) -> AttemptRecord:
+    """`id, debtor_id, debt_ids, channel, contact, at, direction, outcome, message_left,
+    purpose, in_reply_to`, debt ids as JSON text."""
+    return AttemptRecord(
+        id=row[0],
+        debtor_id=row[1],
+        debt_ids=tuple(json.loads(row[2])),
+        channel=row[3],
+        to=row[4],
+        at=row[5],
+        direction=row[6],
+        outcome=row[7],
+        message_left=None if row[8] is None else bool(row[8]),
+        purpose=row[9],
+        in_reply_to=row[10],
+    )
+
+
+def event_from_row(row: Sequence[Any], kinds: dict[str, str]) -> Event:
+    """An attempt row straight into an event, the hot path of every snapshot."""
+    to = contact_key(row[4])
+    return Event(
+        row[5],
+        row[3],
+        frozenset(json.loads(row[2])),
+        to,
+        row[6],
+        row[7],
+        None if row[8] is None else bool(row[8]),
+        row[9],
+        kinds.get(to) if to is not None else None,
+        row[0],
+        row[10],
+    )
+
+
+def consent_from_row(row: Sequence[Any]) -> ConsentFact:
+    """`channel, contact, given_at, revoked_at, source, given_to, kind`."""
+    return ConsentFact(
+        channel=row[0],
+        to=contact_key(row[1]),
+        given_at=row[2],
+        revoked_at=NEVER if row[3] is None else row[3],
+        given_to=row[5],
+        kind=row[6],
+    )
+
+
+def opt_out_from_row(row: Sequence[Any]) -> OptOutFact:
+    """`channel, contact, at`."""
+    return OptOutFact(channel=row[0], to=contact_key(row[1]), at=row[2])
+
+
+def log_entry_from_row(row: Sequence[Any]) -> LogEntry:
+    """`seq, at, debtor_id, decision_id, ruleset, facts, decision, prev_hash, hash`."""
+    facts, decision = json.loads(row[5]), json.loads(row[6])
+    return LogEntry(row[0], row[1], row[2], row[3], row[4], facts, decision, row[7], row[8])
+
+
+def sql_statements(script: str) -> list[str]:
+    """A migration script's statements, one by one."""
+    return [s.strip() for s in script.split(";") if s.strip()]
 
 
 def fingerprint(operation: str, payload: Any) -> str:
@@ -74,9 +143,18 @@ def check_key(key: str, found: str | None, expected: str) -> bool:
     return True
 
 
-def chain_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    body = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+LOG_FIELDS = ("at", "debtor_id", "decision_id", "ruleset", "facts", "decision")
+
+
+def chain_hash(prev_hash: str, entry: Mapping[str, Any], seq: int) -> str:
+    """The hash of a log entry: its fields and place in the log, and the hash before it.
+
+    Stores call it when appending and the audit when checking, so both hash the same body.
+    """
+    body = {name: entry[name] for name in LOG_FIELDS}
+    body["seq"] = seq
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + text).encode()).hexdigest()
 
 
 def logged_facts(facts: Facts) -> dict[str, Any]:

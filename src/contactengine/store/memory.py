@@ -196,17 +196,17 @@ class MemoryStore:
         with self._lock:
             seq = len(self._log) + 1
             prev = self._log[-1].hash if self._log else GENESIS
-            body = copy.deepcopy({**entry, "seq": seq})
+            kept = copy.deepcopy(entry)  # the log keeps its own copy, as a database would
             logged = LogEntry(
                 seq,
-                entry["at"],
-                entry["debtor_id"],
-                entry["decision_id"],
-                entry["ruleset"],
-                body["facts"],
-                body["decision"],
+                kept["at"],
+                kept["debtor_id"],
+                kept["decision_id"],
+                kept["ruleset"],
+                kept["facts"],
+                kept["decision"],
                 prev,
-                chain_hash(prev, body),
+                chain_hash(prev, kept, seq),
             )
             self._log.append(logged)
             return logged

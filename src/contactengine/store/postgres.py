@@ -51,7 +51,7 @@ import psycopg
 from psycopg import IsolationLevel
 from psycopg.conninfo import conninfo_to_dict
 
-from contactengine.engine.facts import consent_fact, contact_kinds, opt_out_fact
+from contactengine.engine.facts import contact_kinds
 from contactengine.engine.models import Consent, Debt, Debtor, OptOut
 from contactengine.store.base import (
     AttemptRecord,
@@ -64,15 +64,20 @@ from contactengine.store.base import (
 )
 from contactengine.store.common import (
     GENESIS,
+    attempt_from_row,
     chain_hash,
     check_key,
+    consent_from_row,
+    event_from_row,
     fingerprint,
+    log_entry_from_row,
+    opt_out_from_row,
     parse_profile,
     profile_json,
+    sql_statements,
     with_flag,
 )
 from contactengine.store.migrations import MIGRATIONS
-from contactengine.store.sqlite import _attempt, _event, _log_entry, _statements, _utc
 
 # Fixed advisory locks live in the two-key space (class, object), which PostgreSQL keeps
 # apart from the one-key space the per-debtor locks use.
@@ -179,7 +184,7 @@ class PostgresStore:
             for version, script in MIGRATIONS:
                 if version in done:
                     continue
-                for statement in _statements(postgres_script(script)):
+                for statement in sql_statements(postgres_script(script)):
                     db.execute(statement)
                 db.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (%s, %s)",
@@ -344,7 +349,7 @@ class PostgresStore:
 
     def attempts(self, debtor_id: str) -> list[AttemptRecord]:
         with self._transaction(write=False) as db:
-            return [_attempt(row) for row in db.execute(_ATTEMPTS, (debtor_id,))]
+            return [attempt_from_row(row) for row in db.execute(_ATTEMPTS, (debtor_id,))]
 
     def reserve(
         self,
@@ -385,7 +390,7 @@ class PostgresStore:
                     f"{_LOG} WHERE debtor_id = %s ORDER BY seq", (debtor_id,)
                 ).fetchall()
         for row in rows:
-            yield _log_entry(row)
+            yield log_entry_from_row(row)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -409,22 +414,9 @@ class PostgresStore:
         return Snapshot(
             debtor,
             debt,
-            tuple(_event(tuple(a), kinds) for a in attempts),
-            tuple(
-                consent_fact(
-                    Consent(
-                        channel=c[0],
-                        to=c[1],
-                        given_at=_utc(c[2]),
-                        revoked_at=_utc(c[3]) if c[3] is not None else None,
-                        source=c[4],
-                        given_to=c[5],
-                        kind=c[6],
-                    )
-                )
-                for c in consents
-            ),
-            tuple(opt_out_fact(OptOut(channel=o[0], to=o[1], at=_utc(o[2]))) for o in opt_outs),
+            tuple(event_from_row(row, kinds) for row in attempts),
+            tuple(consent_from_row(row) for row in consents),
+            tuple(opt_out_from_row(row) for row in opt_outs),
         )
 
     def _insert_attempt(self, db: Connection, attempt: AttemptRecord) -> None:
@@ -472,8 +464,7 @@ class PostgresStore:
     def _append(self, db: Connection, entry: dict[str, Any]) -> LogEntry:
         row = db.execute("SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (int(row[0]) + 1, str(row[1])) if row else (1, GENESIS)
-        body = {**entry, "seq": seq}
-        digest = chain_hash(prev, body)
+        digest = chain_hash(prev, entry, seq)
         db.execute(
             "INSERT INTO decision_log (seq, at, debtor_id, decision_id, ruleset, facts, decision,"
             " prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",

@@ -8,18 +8,16 @@ engine then refuses: the ledger never answers "allowed" by default.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from contactengine.engine.facts import Event, consent_fact, contact_kinds, opt_out_fact
+from contactengine.engine.facts import contact_kinds
 from contactengine.engine.models import Consent, Debt, Debtor, OptOut
 from contactengine.store.base import (
     AttemptRecord,
@@ -32,11 +30,17 @@ from contactengine.store.base import (
 )
 from contactengine.store.common import (
     GENESIS,
+    attempt_from_row,
     chain_hash,
     check_key,
+    consent_from_row,
+    event_from_row,
     fingerprint,
+    log_entry_from_row,
+    opt_out_from_row,
     parse_profile,
     profile_json,
+    sql_statements,
     with_flag,
 )
 from contactengine.store.migrations import MIGRATIONS
@@ -110,7 +114,7 @@ class SQLiteStore:
             for version, script in MIGRATIONS:
                 if version in done:
                     continue
-                for statement in _statements(script):
+                for statement in sql_statements(script):
                     db.execute(statement)
                 db.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
@@ -258,7 +262,7 @@ class SQLiteStore:
 
     def attempts(self, debtor_id: str) -> list[AttemptRecord]:
         with self._transaction(write=False) as db:
-            return [_attempt(row) for row in db.execute(_ATTEMPTS, (debtor_id,))]
+            return [attempt_from_row(row) for row in db.execute(_ATTEMPTS, (debtor_id,))]
 
     def reserve(
         self,
@@ -291,7 +295,7 @@ class SQLiteStore:
                     f"{_LOG} WHERE debtor_id = ? ORDER BY seq", (debtor_id,)
                 ).fetchall()
         for row in rows:
-            yield _log_entry(row)
+            yield log_entry_from_row(row)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -311,28 +315,18 @@ class SQLiteStore:
             raise NotFound(f"no debt `{debt_id}` for debtor `{debtor_id}`")
         debt = Debt(id=row[0], type=row[1], actor=row[2], account_id=row[3])
         kinds = contact_kinds(debtor)
-        events = tuple(_event(row, kinds) for row in db.execute(_ATTEMPTS, (debtor_id,)))
+        events = tuple(event_from_row(row, kinds) for row in db.execute(_ATTEMPTS, (debtor_id,)))
         consents = tuple(
-            consent_fact(
-                Consent(
-                    channel=r[0],
-                    to=r[1],
-                    given_at=_utc(r[2]),
-                    revoked_at=_utc(r[3]) if r[3] is not None else None,
-                    source=r[4],
-                    given_to=r[5],
-                    kind=r[6],
-                )
-            )
-            for r in db.execute(
+            consent_from_row(row)
+            for row in db.execute(
                 "SELECT channel, contact, given_at, revoked_at, source, given_to, kind"
                 " FROM consents WHERE debtor_id = ? ORDER BY id",
                 (debtor_id,),
             )
         )
         opt_outs = tuple(
-            opt_out_fact(OptOut(channel=r[0], to=r[1], at=_utc(r[2])))
-            for r in db.execute(
+            opt_out_from_row(row)
+            for row in db.execute(
                 "SELECT channel, contact, at FROM opt_outs WHERE debtor_id = ? ORDER BY id",
                 (debtor_id,),
             )
@@ -383,8 +377,7 @@ class SQLiteStore:
     def _append(self, db: sqlite3.Connection, entry: dict[str, Any]) -> LogEntry:
         row = db.execute("SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-        body = {**entry, "seq": seq}
-        digest = chain_hash(prev, body)
+        digest = chain_hash(prev, entry, seq)
         db.execute(
             "INSERT INTO decision_log (seq, at, debtor_id, decision_id, ruleset, facts, decision,"
             " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -421,65 +414,3 @@ _LOG = (
     "SELECT seq, at, debtor_id, decision_id, ruleset, facts, decision, prev_hash, hash"
     " FROM decision_log"
 )
-
-
-def _attempt(row: tuple[Any, ...]) -> AttemptRecord:
-    return AttemptRecord(
-        id=row[0],
-        debtor_id=row[1],
-        debt_ids=tuple(json.loads(row[2])),
-        channel=row[3],
-        to=row[4],
-        at=row[5],
-        direction=row[6],
-        outcome=row[7],
-        message_left=None if row[8] is None else bool(row[8]),
-        purpose=row[9],
-        in_reply_to=row[10],
-    )
-
-
-def _event(row: tuple[Any, ...], kinds: dict[str, str]) -> Event:
-    """An attempt row straight into the engine's event: the hot path of every snapshot."""
-    to = row[4]
-    if to is not None and "@" in to:
-        to = to.lower()
-    return Event(
-        row[5],
-        row[3],
-        frozenset(json.loads(row[2])),
-        to,
-        row[6],
-        row[7],
-        None if row[8] is None else bool(row[8]),
-        row[9],
-        kinds.get(to) if to is not None else None,
-        row[0],
-        row[10],
-    )
-
-
-def _log_entry(row: tuple[Any, ...]) -> LogEntry:
-    return LogEntry(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        json.loads(row[5]),
-        json.loads(row[6]),
-        row[7],
-        row[8],
-    )
-
-
-def _utc(ts: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ts, dt.UTC)
-
-
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
-
-
-def new_attempt_id() -> str:
-    return "att_" + uuid.uuid4().hex
