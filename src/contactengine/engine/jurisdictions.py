@@ -7,10 +7,7 @@ A state or province that is missing or unknown makes every pack of the country a
 
 from __future__ import annotations
 
-from functools import cache
-
-import zipcodes
-
+from contactengine.engine.zones import zip_matches
 from contactengine.language.vocabulary import CA_PROVINCES, US_STATES
 
 SUBDIVISIONS: dict[str, tuple[str, ...]] = {"US": US_STATES, "CA": CA_PROVINCES}
@@ -20,15 +17,8 @@ NYC_COUNTIES = frozenset(
 EVERY = "*"
 
 
-@cache
 def _county(zip_code: str) -> str | None:
-    digits = zip_code.strip()[:5]
-    if len(digits) != 5 or not digits.isdigit():
-        return None
-    try:
-        matches = zipcodes.matching(digits)  # type: ignore[no-untyped-call]
-    except (ValueError, TypeError):
-        return None
+    matches = zip_matches(zip_code)
     return str(matches[0]["county"]) if matches else None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -72,16 +73,20 @@ def zone_info(name: str) -> ZoneInfo:
 
 
 @lru_cache(maxsize=65536)
-def zone_for_zip(zip_code: str) -> str | None:
-    """The IANA zone of a US ZIP from the offline table, or None when unknown."""
+def zip_matches(zip_code: str) -> tuple[dict[str, Any], ...]:
+    """The offline table's entries for a US ZIP (five digits, or ZIP+4), none when unknown."""
     digits = zip_code.strip()[:5]
     if len(digits) != 5 or not digits.isdigit():
-        return None
+        return ()
     try:
-        matches = zipcodes.matching(digits)  # type: ignore[no-untyped-call]
+        return tuple(zipcodes.matching(digits))  # type: ignore[no-untyped-call]
     except (ValueError, TypeError):
-        return None
-    for match in matches:
+        return ()
+
+
+def zone_for_zip(zip_code: str) -> str | None:
+    """The IANA zone of a US ZIP from the offline table, or None when unknown."""
+    for match in zip_matches(zip_code):
         zone = match.get("timezone")
         if zone:
             return str(zone)
