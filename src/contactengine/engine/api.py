@@ -8,7 +8,7 @@ from typing import Any
 
 from contactengine.engine.evaluate import decide
 from contactengine.engine.facts import Facts, facts_from_request
-from contactengine.engine.models import ContactRequest, Decision, parse_request
+from contactengine.engine.models import ContactRequest, Decision, RequestError, parse_request
 from contactengine.language.compiler import RuleSet
 from contactengine.language.loader import load_ruleset
 
@@ -38,8 +38,6 @@ class Engine:
         self, requests: Iterable[ContactRequest | dict[str, Any] | Facts]
     ) -> list[dict[str, Any]]:
         """Decide a batch; a bad request gets its error object in its place, never a crash."""
-        from contactengine.engine.models import RequestError
-
         out: list[dict[str, Any]] = []
         ruleset = self.ruleset
         for item in requests:

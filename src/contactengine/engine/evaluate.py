@@ -47,33 +47,37 @@ def decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
     try:
         return _decide(facts, ruleset)
     except Exception as exc:  # fail closed: a rule that cannot be evaluated refuses
-        return _refusal(facts, ruleset, "engine-error", f"the rules could not be evaluated: {exc}")
+        message = f"the rules could not be evaluated: {exc}"
+        return refusal(ruleset, facts.at, "engine-error", message, facts)
 
 
 def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
     if not facts.jurisdictions:
-        return _refusal(
-            facts,
+        return refusal(
             ruleset,
+            facts.at,
             "jurisdiction-unknown",
             "the debtor's country is unknown, so no law pack can be chosen",
+            facts,
         )
     if facts.zones is None:
-        return _refusal(
-            facts,
+        return refusal(
             ruleset,
+            facts.at,
             "location-unknown",
             "no time zone could be resolved for the debtor and the country has no fallback",
+            facts,
         )
     plan = ruleset.plan(facts.channel, facts.jurisdictions, facts.actor, facts.debt_type)
     deciding = plan.deciding
     if not deciding:
-        return _refusal(
-            facts,
+        return refusal(
             ruleset,
+            facts.at,
             "no-applicable-rules",
             f"no rule approves {facts.channel} contact in {', '.join(facts.jurisdictions)}"
             f" for a {facts.actor}",
+            facts,
         )
     ctx = EvalContext(facts)
     at = facts.at
@@ -94,7 +98,7 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
         reasons.append(_reason(rule, ctx, at, zone))
     warnings: list[dict[str, Any]] = []
     if facts.jurisdiction_note:
-        warnings.append(_engine_note("jurisdiction-assumed", facts.jurisdiction_note))
+        warnings.append(engine_reason("jurisdiction-assumed", facts.jurisdiction_note))
     if plan.warning:
         try:
             warned = plan.warn(ctx, at, zone_count)
@@ -215,32 +219,31 @@ def _search(
 def _reason(
     rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Gate | None = None
 ) -> dict[str, Any]:
+    return _rule_reason(rule, _message(rule, ctx, t, zi, node or rule.deny))
+
+
+def _broken(rule: CompiledRule, exc: Exception) -> dict[str, Any]:
+    """The reason given by a rule that raised: named, cited, with the error, never a time."""
+    return _rule_reason(rule, f"this rule could not be evaluated: {exc}")
+
+
+def _rule_reason(rule: CompiledRule, message: str) -> dict[str, Any]:
     return {
         "rule": rule.id,
         "citation": rule.citation,
-        "message": _message(rule, ctx, t, zi, node or rule.deny),
+        "message": message,
         "source": rule.source,
         "until": None,
     }
 
 
-def _engine_note(rule_id: str, message: str) -> dict[str, Any]:
+def engine_reason(rule_id: str, message: str) -> dict[str, Any]:
+    """A reason (or warning) given by the engine itself rather than by a rule."""
     return {
         "rule": rule_id,
         "citation": None,
         "message": message,
         "source": "engine",
-        "until": None,
-    }
-
-
-def _broken(rule: CompiledRule, exc: Exception) -> dict[str, Any]:
-    """The reason given by a rule that raised: named, cited, with the error, never a time."""
-    return {
-        "rule": rule.id,
-        "citation": rule.citation,
-        "message": f"this rule could not be evaluated: {exc}",
-        "source": rule.source,
         "until": None,
     }
 
@@ -278,25 +281,22 @@ def _zones(facts: Facts) -> list[dict[str, str]]:
     return [{"zone": zone, "from": source} for zone, source in facts.zones.evidence]
 
 
-def _refusal(facts: Facts, ruleset: RuleSet, rule_id: str, message: str) -> dict[str, Any]:
-    """A refusal by the engine itself, before any rule could be asked: never a time to wait for."""
+def refusal(
+    ruleset: RuleSet, at: float, rule_id: str, message: str, facts: Facts | None = None
+) -> dict[str, Any]:
+    """A refusal by the engine itself, before any rule could be asked: never a time to wait for.
+
+    With `facts`, the zones and jurisdictions resolved so far are reported too.
+    """
     return {
         "allowed": False,
         "decision_id": decision_id(),
         "ruleset": ruleset.digest,
-        "at": iso(facts.at),
-        "reasons": [
-            {
-                "rule": rule_id,
-                "citation": None,
-                "message": message,
-                "source": "engine",
-                "until": None,
-            }
-        ],
+        "at": iso(at),
+        "reasons": [engine_reason(rule_id, message)],
         "warnings": [],
         "next_allowed_at": None,
-        "zones": _zones(facts),
-        "jurisdictions": list(facts.jurisdictions),
+        "zones": _zones(facts) if facts is not None else [],
+        "jurisdictions": list(facts.jurisdictions) if facts is not None else [],
         "required_content": [],
     }

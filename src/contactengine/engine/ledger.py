@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from contactengine.engine.evaluate import decide, decision_id
+from contactengine.engine.evaluate import decide, refusal
 from contactengine.engine.facts import (
     Facts,
     assemble,
@@ -29,7 +29,6 @@ from contactengine.engine.models import (
     OptOut,
     RequestError,
     _normalize_phone,
-    iso,
 )
 from contactengine.language.compiler import RuleSet
 from contactengine.language.vocabulary import Channel, Purpose
@@ -70,9 +69,9 @@ class Ledger:
         try:
             snapshot = self.store.snapshot(ask.debtor_id, ask.debt_id)
         except NotFound as exc:
-            return _refusal(ask, "unknown-record", str(exc), self.ruleset)
+            return self._refuse(ask, "unknown-record", str(exc))
         except StoreError as exc:
-            return _refusal(ask, "store-unavailable", f"store unavailable: {exc}", self.ruleset)
+            return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
         decision, facts = self._decide(snapshot, ask)
         return self._logged(decision, facts, ask)
 
@@ -106,9 +105,9 @@ class Ledger:
         try:
             decision, _ = self.store.reserve(ask.debtor_id, ask.debt_id, decider, attempt, log)
         except NotFound as exc:
-            return _refusal(ask, "unknown-record", str(exc), self.ruleset)
+            return self._refuse(ask, "unknown-record", str(exc))
         except StoreError as exc:
-            return _refusal(ask, "store-unavailable", f"store unavailable: {exc}", self.ruleset)
+            return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
         return decision
 
     def _decide(self, snapshot: Snapshot, ask: LedgerRequest) -> tuple[dict[str, Any], Facts]:
@@ -144,14 +143,14 @@ class Ledger:
             kinds=kinds,
         )
         if not _known_contact(facts):
-            decision = _refusal(
-                ask,
-                "unknown-contact-point",
-                f"`{ask.to}` is not on file for the debtor",
-                self.ruleset,
-            )
-            return decision, facts
+            message = f"`{ask.to}` is not one of the debtor's contact points on file"
+            return self._refuse(ask, "unknown-contact-point", message, facts), facts
         return decide(facts, self.ruleset), facts
+
+    def _refuse(
+        self, ask: LedgerRequest, rule: str, message: str, facts: Facts | None = None
+    ) -> dict[str, Any]:
+        return refusal(self.ruleset, ask.at.timestamp(), rule, message, facts)
 
     def _rules_applied(self, facts: Facts) -> list[str]:
         """The rules that were asked: for an allowed contact, the ones that allowed it."""
@@ -175,7 +174,7 @@ class Ledger:
         try:
             self.store.append_decision(self._entry(decision, facts, ask))
         except StoreError as exc:  # a decision that cannot be logged is not given
-            return _refusal(ask, "store-unavailable", f"store unavailable: {exc}", self.ruleset)
+            return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
         return decision
 
 
@@ -198,20 +197,3 @@ def _known_contact(facts: Facts) -> bool:
     if facts.channel == "letter":
         return True
     return facts.to is not None and facts.to in facts.contact_kinds
-
-
-def _refusal(ask: LedgerRequest, rule: str, message: str, ruleset: RuleSet) -> dict[str, Any]:
-    return {
-        "allowed": False,
-        "decision_id": decision_id(),
-        "ruleset": ruleset.digest,
-        "at": iso(ask.at.timestamp()),
-        "reasons": [
-            {"rule": rule, "citation": None, "message": message, "source": "engine", "until": None}
-        ],
-        "warnings": [],
-        "next_allowed_at": None,
-        "zones": [],
-        "jurisdictions": [],
-        "required_content": [],
-    }
