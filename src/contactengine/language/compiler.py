@@ -241,9 +241,8 @@ def _condition(expr: ast.Expr) -> n.Node:
     if isinstance(expr, ast.Bool):
         return n.Const(expr.value)
     if isinstance(expr, ast.Name):
-        if expr.name == "inconvenient_time":
-            return n.InconvenientTime()
-        return _fact_test(expr.name)
+        zonal = ZONAL_FIELDS.get(expr.name)
+        return zonal() if zonal is not None else _fact_test(expr.name)
     if isinstance(expr, ast.Holiday):
         calendar = _holidays(expr.calendar.name)
         return n.DayTest(lambda day: day in calendar)
@@ -254,7 +253,7 @@ def _condition(expr: ast.Expr) -> n.Node:
     if isinstance(expr, ast.Between):
         return _between(expr)
     if isinstance(expr, ast.In):
-        if isinstance(expr.operand, ast.Name) and expr.operand.name != "inconvenient_time":
+        if isinstance(expr.operand, ast.Name) and expr.operand.name not in ZONAL_FIELDS:
             return _fact_membership(expr.operand.name, expr.items, expr.negated)
         node = n.Or([_compare("=", expr.operand, item) for item in expr.items.items])
         return n.Not(node) if expr.negated else node
@@ -270,6 +269,9 @@ def _flatten(expr: ast.And | ast.Or, kind: type[ast.And] | type[ast.Or]) -> list
             parts.append(_condition(side))
     return parts
 
+
+# Request fields that depend on the candidate zone: conditions of their own, not fact tests.
+ZONAL_FIELDS: dict[str, Callable[[], n.Node]] = {"inconvenient_time": n.InconvenientTime}
 
 _FACT_ATTRIBUTES = {
     "debt.type": "debt_type",
@@ -322,8 +324,8 @@ def _answering_consumer(ctx: EvalContext) -> bool:
 
 
 def _compare(op: str, left: ast.Expr, right: ast.Expr) -> n.Node:
-    if isinstance(right, ast.Bool) and op in ("=", "!=") and not isinstance(left, ast.Name):
-        # `holiday(US) is false`, `any(...) is true`, `(a or b) is true`: the condition itself.
+    if isinstance(right, ast.Bool) and op in ("=", "!="):
+        # `bankruptcy is true`, `any(...) is false`, `(a or b) is true`: the condition itself.
         condition = _condition(left)
         return condition if (op == "=") == right.value else n.Not(condition)
     if isinstance(left, ast.Call) and isinstance(right, ast.Number):
@@ -339,13 +341,6 @@ def _compare(op: str, left: ast.Expr, right: ast.Expr) -> n.Node:
         compare = n.COMPARATORS[op]
         return n.DayTest(lambda today: bool(compare(today.weekday(), weekday)))
     if isinstance(left, ast.Name):
-        if left.name == "inconvenient_time" or (
-            isinstance(right, ast.Name) and right.name == "inconvenient_time"
-        ):
-            node: n.Node = n.InconvenientTime()
-            other = right if left.name == "inconvenient_time" else left
-            wanted = isinstance(other, ast.Bool) and other.value
-            return node if (op == "=") == wanted else n.Not(node)
         expected = _literal(right)
         return n.Static(
             f"{_subject(left.name)} {_PYTHON_OPERATORS[op]} {{0}}", (expected, _answering_consumer)
