@@ -89,3 +89,11 @@ def test_explain_names_bad_fields(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "channel:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_missing_input_file_is_named_with_exit_two() -> None:
+    result = run("decide", "--rules", "rules", "no-such-requests.jsonl")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "contactengine: cannot open no-such-requests.jsonl: No such file or directory\n"
+    )

@@ -246,7 +246,8 @@ class _open:
         try:
             self.stream = Path(self.name).open(encoding="utf-8")
         except OSError as exc:
-            raise SystemExit(f"contactengine: cannot open {self.name}: {exc.strerror}") from None
+            print(f"contactengine: cannot open {self.name}: {exc.strerror}", file=sys.stderr)
+            raise SystemExit(2) from None  # an unusable invocation, as the module docstring says
         return self.stream
 
     def __exit__(self, *exc: object) -> None:
