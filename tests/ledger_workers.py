@@ -102,5 +102,20 @@ def reserve_forever(url: str) -> None:
         print("reserved", flush=True)
 
 
+def claim_until_empty(url: str, worker: str) -> list[str]:
+    """Claim due messages a few at a time and settle each as sent, until none is left."""
+    store = open_store(url, timeout=30.0)
+    taken: list[str] = []
+    while True:
+        claimed = store.claim_messages(worker, now=2e9, limit=5, lease=300.0)
+        if not claimed:
+            break
+        for message in claimed:
+            assert store.settle_message(message.id, worker, "sent")
+            taken.append(message.id)
+    store.close()
+    return taken
+
+
 if __name__ == "__main__":
     reserve_forever(sys.argv[1])

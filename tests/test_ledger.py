@@ -21,7 +21,9 @@ import pytest
 
 from contactengine import Engine
 from contactengine.engine.ledger import Ledger
+from contactengine.engine.models import Debt
 from contactengine.language.compiler import RuleSet
+from contactengine.language.loader import load_ruleset
 from contactengine.store import AttemptRecord, SQLiteStore, Store
 from contactengine.store.audit import verify
 from contactengine.store.connect import open_store
@@ -52,8 +54,6 @@ def ask(number: int = 0, at: str = "2026-06-07T20:00:00Z", **changes: Any) -> di
 
 def seed_calls(store: Store, days: range) -> None:
     store.put_debtor(workers.debtor(0))
-    from contactengine.engine.models import Debt
-
     store.put_debt("C-0", Debt(id="D-0", type="credit_card", actor="debt_collector"))
     for day in days:
         store.record_attempt(
@@ -156,8 +156,8 @@ def test_audit_verify_catches_a_single_edited_row(tmp_path: Path, ruleset: RuleS
     assert verify(store).ok
     edit = sqlite3.connect(url)
     edit.execute(
-        "UPDATE decision_log SET decision = replace(decision, '\"allowed\": true',"
-        " '\"allowed\": false') WHERE seq = 2"
+        "UPDATE decision_log SET decision = replace(decision, '\"allowed\":true',"
+        " '\"allowed\":false') WHERE seq = 2"
     )
     edit.commit()
     result = verify(store)
@@ -236,3 +236,29 @@ def test_a_killed_reservation_leaves_nothing_half_written(kind: str, tmp_path: P
             recorded = {a.id for n in range(20) for a in store.attempts(f"C-{n}")}
             assert logged == recorded  # every attempt has its decision, no decision a ghost
             store.close()
+
+
+WINDOWED = """
+rule house-three-calls-a-week
+  title "No more than 3 calls in 7 days"
+  citation "house policy"
+  jurisdiction US
+  channels call
+  deny when count(calls per debt within 7 days) >= 3
+end
+"""
+
+
+def test_the_ledger_reads_only_as_far_back_as_the_rules_look(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "house.rules").write_text(WINDOWED)
+    windowed = load_ruleset([tmp_path / "house.rules"])
+    assert windowed.history_reach == 7 * 86400
+    # the shipped packs look back without limit (Ontario's notice letter, federal texting
+    # after an inbound text), so a ledger under them reads the whole history
+    assert load_ruleset([ROOT / "rules"]).history_reach == float("inf")
+    seed_calls(store, range(1, 11))
+    decision = Ledger(windowed, store).can_contact(ask(at="2026-06-12T15:00:00Z"))
+    assert [r["rule"] for r in decision["reasons"]] == ["house-three-calls-a-week"]
+    [entry] = list(store.decision_log("C-0"))
+    seen = [event[0] for event in entry.facts["history"]]
+    assert seen == [f"A-{day}" for day in range(5, 11)]  # from a day before the window on

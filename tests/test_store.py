@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pytest
 
-from contactengine.engine.models import Consent, Debt, Debtor, OptOut
+from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.store import AttemptRecord, ConflictingKey, NotFound, Store
 from contactengine.store.audit import export, verify
 from contactengine.store.migrations import LATEST
@@ -179,3 +179,40 @@ def test_an_attempt_with_an_unknown_value_is_refused_by_field() -> None:
     with pytest.raises(ValueError, match="channel: `fax`") as caught:
         attempt(1, channel="fax", outcome="answered")
     assert "outcome: `answered`" in str(caught.value)
+
+
+def test_inconvenient_times_are_kept_on_the_profile(store: Store) -> None:
+    seed(store)
+    evenings = InconvenientTime(start="18:00", end="21:00", days=["mon", "tue"])
+    store.record_inconvenient_time("C-1", evenings, key="i1")
+    store.record_inconvenient_time("C-1", evenings, key="i1")  # a retry adds nothing
+    store.record_inconvenient_time("C-1", InconvenientTime(start="07:00", end="09:00"))
+    times = store.snapshot("C-1", "D-1").debtor.inconvenient_times
+    assert [(t.start, t.end) for t in times] == [("18:00", "21:00"), ("07:00", "09:00")]
+    store.set_inconvenient_times("C-1", [])
+    assert store.snapshot("C-1", "D-1").debtor.inconvenient_times == []
+    with pytest.raises(NotFound):
+        store.record_inconvenient_time("C-404", evenings)
+
+
+def test_a_snapshot_reads_back_only_as_far_as_asked(store: Store) -> None:
+    seed(store)
+    for day in (1, 2, 3):
+        store.record_attempt(attempt(day))
+    store.record_attempt(attempt(4, channel="sms", direction="inbound", outcome=None))
+    store.record_attempt(
+        attempt(5, channel="sms", outcome=None, purpose="response_to_consumer", in_reply_to="A-4")
+    )
+    since = dt.datetime(2026, 6, 3, tzinfo=UTC).timestamp()
+    assert [e.id for e in store.snapshot("C-1", "D-1", since).events] == ["A-3", "A-4", "A-5"]
+    late = dt.datetime(2026, 6, 6, tzinfo=UTC).timestamp()
+    # a reply's exception looks at the contact it answers however old it is
+    replying = store.snapshot("C-1", "D-1", late, reply_to="A-4").events
+    assert [e.id for e in replying] == ["A-4", "A-5"]
+    assert [e.id for e in store.snapshot("C-1", "D-1").events] == [
+        "A-1",
+        "A-2",
+        "A-3",
+        "A-4",
+        "A-5",
+    ]

@@ -67,7 +67,9 @@ class Ledger:
     def can_contact(self, request: LedgerRequest | dict[str, Any]) -> dict[str, Any]:
         ask = _parse(request)
         try:
-            snapshot = self.store.snapshot(ask.debtor_id, ask.debt_id)
+            snapshot = self.store.snapshot(
+                ask.debtor_id, ask.debt_id, self._since(ask), ask.in_reply_to
+            )
         except NotFound as exc:
             return self._refuse(ask, "unknown-record", str(exc))
         except StoreError as exc:
@@ -103,12 +105,18 @@ class Ledger:
             return self._entry(decision, used[-1], ask)
 
         try:
-            decision, _ = self.store.reserve(ask.debtor_id, ask.debt_id, decider, attempt, log)
+            decision, _ = self.store.reserve(
+                ask.debtor_id, ask.debt_id, decider, attempt, log, self._since(ask)
+            )
         except NotFound as exc:
             return self._refuse(ask, "unknown-record", str(exc))
         except StoreError as exc:
             return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
         return decision
+
+    def _since(self, ask: LedgerRequest) -> float:
+        """The oldest attempt any rule can see from this request's time on (a day spare)."""
+        return ask.at.timestamp() - self.ruleset.history_reach - 86400.0
 
     def _decide(self, snapshot: Snapshot, ask: LedgerRequest) -> tuple[dict[str, Any], Facts]:
         debtor = snapshot.debtor

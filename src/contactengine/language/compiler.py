@@ -7,9 +7,10 @@ index (channel → jurisdiction → actor) so a decision touches only rules that
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -18,6 +19,7 @@ from contactengine.engine import nodes as n
 from contactengine.engine.context import EvalContext
 from contactengine.engine.facts import Event, Facts
 from contactengine.engine.jurisdictions import EVERY, covers
+from contactengine.engine.timeutil import INF
 from contactengine.language import ast
 from contactengine.language import vocabulary as v
 from contactengine.language.settings import resolve
@@ -50,6 +52,9 @@ class RuleSet:
         default_factory=dict
     )
     _plans: dict[tuple[str, tuple[str, ...], str, str], Plan] = field(default_factory=dict)
+    # How far back any rule can look into the history, in seconds (infinite when a count
+    # has no window): a ledger reads no older attempt. Unknown is everything, failing closed.
+    history_reach: float = INF
 
     def applicable(
         self, channel: str, jurisdictions: tuple[str, ...], actor: str, debt_type: str
@@ -163,8 +168,25 @@ def ruleset_digest(sources: list[tuple[str, str]]) -> str:
 
 
 def compile_files(files: list[ast.RuleFile], digest: str) -> RuleSet:
-    rules = tuple(compile_rule(rule) for f in resolve(files) for rule in f.rules)
-    return RuleSet(rules, digest)
+    resolved = resolve(files)
+    rules = tuple(compile_rule(rule) for f in resolved for rule in f.rules)
+    reach = max(
+        (_window(call.events.window).reach for call in _history_calls(resolved)), default=0.0
+    )
+    return RuleSet(rules, digest, history_reach=reach)
+
+
+def _history_calls(files: list[ast.RuleFile]) -> Iterator[ast.Call]:
+    """Every `count(...)` and `any(...)` in the rules: the only readers of the history."""
+    pending: list[Any] = list(files)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Call) and node.function.name in ("count", "any"):
+            yield node
+        if isinstance(node, tuple | list):
+            pending.extend(node)
+        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+            pending.extend(getattr(node, f.name) for f in dataclasses.fields(node))
 
 
 def compile_rule(rule: ast.Rule) -> CompiledRule:

@@ -8,7 +8,7 @@ from typing import Any
 from contactengine.engine.masking import mask_contact
 from contactengine.engine.models import iso
 from contactengine.store.base import Store
-from contactengine.store.common import GENESIS, chain_hash
+from contactengine.store.common import GENESIS, entry_hash
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def verify(store: Store) -> Verification:
         count += 1
         if entry.prev_hash != prev:
             return Verification(count, entry.seq, "it does not follow the entry before it")
-        if chain_hash(prev, vars(entry), entry.seq) != entry.hash:
+        if entry_hash(prev, vars(entry), entry.seq) != entry.hash:
             return Verification(count, entry.seq, "its content does not match its hash")
         prev = entry.hash
     return Verification(count, None, None)

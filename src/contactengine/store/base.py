@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from contactengine.engine.facts import ConsentFact, Event, OptOutFact
-from contactengine.engine.models import Consent, Debt, Debtor, OptOut
+from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.language import vocabulary as v
 
 
@@ -65,6 +65,68 @@ class AttemptRecord:
             problems.append("id and debtor_id: both are required")
         if problems:
             raise ValueError("; ".join(str(p) for p in problems))
+
+
+MESSAGE_STATUSES = ("pending", "claimed", "sent", "closed", "failed")
+FINAL_STATUSES = ("sent", "closed", "failed")
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """A message planned for dispatch: what to send, to whom, and from when.
+
+    `status` moves pending -> claimed (a worker holds it until `claim_until`) -> sent,
+    closed (never lawful, or refused for good) or failed (the provider refused it), or
+    back to pending with a later `due_at` (deferred). A claim whose worker died expires,
+    and the message is claimed again. Checked when made, as attempts are.
+    """
+
+    id: str
+    debtor_id: str
+    debt_id: str
+    channel: str
+    template: str
+    not_before: float
+    to: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    status: str = "pending"
+    due_at: float | None = None
+    tries: int = 0
+    reason: str | None = None
+    attempt_id: str | None = None
+    claimed_by: str | None = None
+    claim_until: float | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name in ("id", "debtor_id", "debt_id", "template"):
+            if not getattr(self, name):
+                problems.append(f"{name}: required")
+        if self.channel not in v.CHANNELS:
+            problems.append(f"channel: `{self.channel}` is not one of {', '.join(v.CHANNELS)}")
+        if self.status not in MESSAGE_STATUSES:
+            problems.append(f"status: `{self.status}` is not one of {', '.join(MESSAGE_STATUSES)}")
+        if not math.isfinite(self.not_before):
+            problems.append(f"not_before: `{self.not_before}` is not an instant")
+        if not isinstance(self.variables, dict):
+            problems.append("variables: must be an object")
+        if problems:
+            raise ValueError("; ".join(problems))
+        if self.due_at is None:
+            object.__setattr__(self, "due_at", self.not_before)
+
+    @property
+    def plan(self) -> tuple[Any, ...]:
+        """What the planner said, without what dispatch has done since: the idempotent part."""
+        return (
+            self.debtor_id,
+            self.debt_id,
+            self.channel,
+            self.template,
+            self.not_before,
+            self.to,
+            self.variables,
+        )
 
 
 @dataclass(frozen=True)
@@ -130,7 +192,27 @@ class Store(Protocol):
         self, debtor_id: str, flag: str, value: bool | list[str], key: str | None = None
     ) -> None: ...
 
-    def snapshot(self, debtor_id: str, debt_id: str) -> Snapshot: ...
+    def record_inconvenient_time(
+        self, debtor_id: str, time: InconvenientTime, key: str | None = None
+    ) -> None:
+        """Add a time the consumer said is inconvenient (1006.6(b)(1)(i))."""
+        ...
+
+    def set_inconvenient_times(
+        self, debtor_id: str, times: list[InconvenientTime], key: str | None = None
+    ) -> None:
+        """Replace the debtor's inconvenient times (an empty list clears them)."""
+        ...
+
+    def snapshot(
+        self, debtor_id: str, debt_id: str, since: float = -math.inf, reply_to: str | None = None
+    ) -> Snapshot:
+        """The debtor's facts; attempts from `since` on, plus those about `reply_to`.
+
+        The engine asks only as far back as its rules can see (`RuleSet.history_reach`), so
+        a debtor with years of history costs no more than one with a month's.
+        """
+        ...
 
     def reserve(
         self,
@@ -139,6 +221,7 @@ class Store(Protocol):
         decide: Decider,
         attempt: AttemptRecord,
         log: Logger | None = None,
+        since: float = -math.inf,
     ) -> tuple[dict[str, Any], str | None]:
         """Decide and, when allowed, record the attempt, atomically for this debtor.
 
@@ -146,6 +229,43 @@ class Store(Protocol):
         reservation and its logged decision are written together or not at all.
         """
         ...
+
+    def plan_messages(self, messages: list[PlannedMessage]) -> int:
+        """Plan every message or none; returns how many were new.
+
+        A message whose id is already planned with the same content is skipped (importing a
+        file twice plans it once); with other content it raises `ConflictingKey`.
+        """
+        ...
+
+    def claim_messages(
+        self, worker: str, now: float, limit: int, lease: float
+    ) -> list[PlannedMessage]:
+        """Take up to `limit` due messages (or ones whose claim expired) for `lease` seconds.
+
+        Workers claiming at once never get the same message.
+        """
+        ...
+
+    def settle_message(
+        self,
+        message_id: str,
+        worker: str,
+        status: str,
+        *,
+        due_at: float | None = None,
+        reason: str | None = None,
+        attempt_id: str | None = None,
+    ) -> bool:
+        """End `worker`'s claim: sent, closed, failed, or pending again from `due_at`.
+
+        False (and nothing changed) when the claim is no longer this worker's.
+        """
+        ...
+
+    def planned_messages(
+        self, debtor_id: str | None = None, status: str | None = None
+    ) -> list[PlannedMessage]: ...
 
     def append_decision(self, entry: dict[str, Any]) -> LogEntry: ...
 

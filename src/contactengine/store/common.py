@@ -1,4 +1,4 @@
-"""Pieces every back end shares: flags on a profile, events from attempts, the log's hashes."""
+"""Pieces every back end shares: profile changes, records from rows, the log's hashes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from contactengine.engine.facts import NEVER, ConsentFact, Event, Facts, OptOutFact, contact_key
 from contactengine.engine.masking import mask_contact
-from contactengine.engine.models import Debtor, Flags
+from contactengine.engine.models import Debtor, Flags, InconvenientTime
 from contactengine.store.base import AttemptRecord, ConflictingKey, LogEntry
 
 GENESIS = "0" * 64
@@ -30,6 +30,11 @@ def with_flag(debtor: Debtor, flag: str, value: bool | list[str]) -> Debtor:
         raise ValueError(f"unknown flag `{flag}`; known: {', '.join(LIST_FLAGS + BOOL_FLAGS)}")
     flags = Flags.model_validate({**debtor.flags.model_dump(), flag: value})
     return debtor.model_copy(update={"flags": flags})
+
+
+def with_inconvenient_times(debtor: Debtor, times: Sequence[InconvenientTime]) -> Debtor:
+    """The profile with the times the consumer said are inconvenient, replacing the list."""
+    return debtor.model_copy(update={"inconvenient_times": list(times)})
 
 
 @lru_cache(maxsize=8192)
@@ -82,13 +87,19 @@ def attempt_from_row(row: Sequence[Any]) -> AttemptRecord:
     )
 
 
+@lru_cache(maxsize=4096)
+def debt_ids_of(text: str) -> frozenset[str]:
+    """A row's debt ids (JSON text); most rows of a ledger repeat a few values."""
+    return frozenset(json.loads(text))
+
+
 def event_from_row(row: Sequence[Any], kinds: dict[str, str]) -> Event:
     """An attempt row straight into an event, the hot path of every snapshot."""
     to = contact_key(row[4])
     return Event(
         row[5],
         row[3],
-        frozenset(json.loads(row[2])),
+        debt_ids_of(row[2]),
         to,
         row[6],
         row[7],
@@ -143,18 +154,35 @@ def check_key(key: str, found: str | None, expected: str) -> bool:
     return True
 
 
-LOG_FIELDS = ("at", "debtor_id", "decision_id", "ruleset", "facts", "decision")
+def canonical(value: Any) -> str:
+    """The one JSON spelling of a value that the log stores and hashes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def chain_hash(prev_hash: str, entry: Mapping[str, Any], seq: int) -> str:
-    """The hash of a log entry: its fields and place in the log, and the hash before it.
+def log_texts(entry: Mapping[str, Any]) -> tuple[str, str, str]:
+    """An entry as the log stores it: its head (time, debtor, decision id, rule set), the
+    facts and the decision, each as canonical JSON, encoded once per append."""
+    head = canonical([entry["at"], entry["debtor_id"], entry["decision_id"], entry["ruleset"]])
+    return head, canonical(entry["facts"]), canonical(entry["decision"])
 
-    Stores call it when appending and the audit when checking, so both hash the same body.
+
+def chained_body(head: str, facts: str, decision: str) -> bytes:
+    """What follows the previous hash and the sequence number in the hashed text."""
+    return f"\n{head}\n{facts}\n{decision}".encode()
+
+
+def chain_hash(prev_hash: str, seq: int, body: bytes) -> str:
+    """sha256 of the previous entry's hash, this entry's place in the log, and its body.
+
+    The PostgreSQL back end computes the same digest in SQL (`sha256(prev || seq || body)`),
+    so that an append is one statement; the audit recomputes it here.
     """
-    body = {name: entry[name] for name in LOG_FIELDS}
-    body["seq"] = seq
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + text).encode()).hexdigest()
+    return hashlib.sha256(f"{prev_hash}{seq}".encode() + body).hexdigest()
+
+
+def entry_hash(prev_hash: str, entry: Mapping[str, Any], seq: int) -> str:
+    """The hash a log entry must carry, from its fields."""
+    return chain_hash(prev_hash, seq, chained_body(*log_texts(entry)))
 
 
 def logged_facts(facts: Facts) -> dict[str, Any]:

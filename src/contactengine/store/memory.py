@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from contactengine.engine.facts import consent_fact, contact_kinds, opt_out_fact
-from contactengine.engine.models import Consent, Debt, Debtor, OptOut
+from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.store.base import (
+    FINAL_STATUSES,
     AttemptRecord,
+    ConflictingKey,
     Decider,
     LogEntry,
     Logger,
     NotFound,
+    PlannedMessage,
     Snapshot,
 )
-from contactengine.store.common import GENESIS, chain_hash, check_key, event, fingerprint, with_flag
+from contactengine.store.common import (
+    GENESIS,
+    check_key,
+    entry_hash,
+    event,
+    fingerprint,
+    with_flag,
+    with_inconvenient_times,
+)
 from contactengine.store.migrations import LATEST
 
 
@@ -35,6 +47,7 @@ class MemoryStore:
         self._attempts: dict[str, AttemptRecord] = {}
         self._keys: dict[str, tuple[str, Any]] = {}
         self._log: list[LogEntry] = []
+        self._messages: dict[str, PlannedMessage] = {}
 
     def upgrade(self) -> int:
         return LATEST
@@ -154,14 +167,42 @@ class MemoryStore:
             self._debtors[debtor_id] = with_flag(self._profile(debtor_id), flag, value)
             self._remember(key, "set_flag", payload, True)
 
-    def snapshot(self, debtor_id: str, debt_id: str) -> Snapshot:
+    def record_inconvenient_time(
+        self, debtor_id: str, time: InconvenientTime, key: str | None = None
+    ) -> None:
+        payload = [debtor_id, time.model_dump(mode="json")]
+        with self._lock:
+            if self._once(key, "record_inconvenient_time", payload)[0]:
+                return
+            debtor = self._profile(debtor_id)
+            times = [*debtor.inconvenient_times, time]
+            self._debtors[debtor_id] = with_inconvenient_times(debtor, times)
+            self._remember(key, "record_inconvenient_time", payload, True)
+
+    def set_inconvenient_times(
+        self, debtor_id: str, times: list[InconvenientTime], key: str | None = None
+    ) -> None:
+        payload = [debtor_id, [t.model_dump(mode="json") for t in times]]
+        with self._lock:
+            if self._once(key, "set_inconvenient_times", payload)[0]:
+                return
+            self._debtors[debtor_id] = with_inconvenient_times(self._profile(debtor_id), times)
+            self._remember(key, "set_inconvenient_times", payload, True)
+
+    def snapshot(
+        self, debtor_id: str, debt_id: str, since: float = -math.inf, reply_to: str | None = None
+    ) -> Snapshot:
         with self._lock:
             debtor = self._profile(debtor_id)
             owner, debt = self._debts.get(debt_id, (None, None))
             if debt is None or owner != debtor_id:
                 raise NotFound(f"no debt `{debt_id}` for debtor `{debtor_id}`")
             kinds = contact_kinds(debtor)
-            events = tuple(event(a, kinds) for a in self.attempts(debtor_id))
+            events = tuple(
+                event(a, kinds)
+                for a in self.attempts(debtor_id)
+                if a.at >= since or (reply_to is not None and reply_to in (a.id, a.in_reply_to))
+            )
             return Snapshot(
                 debtor,
                 debt,
@@ -182,9 +223,10 @@ class MemoryStore:
         decide: Decider,
         attempt: AttemptRecord,
         log: Logger | None = None,
+        since: float = -math.inf,
     ) -> tuple[dict[str, Any], str | None]:
         with self._lock:
-            decision = decide(self.snapshot(debtor_id, debt_id))
+            decision = decide(self.snapshot(debtor_id, debt_id, since, attempt.in_reply_to))
             reserved = attempt.id if decision.get("allowed") else None
             if reserved is not None:
                 self._attempts[attempt.id] = attempt
@@ -206,7 +248,7 @@ class MemoryStore:
                 kept["facts"],
                 kept["decision"],
                 prev,
-                chain_hash(prev, kept, seq),
+                entry_hash(prev, kept, seq),
             )
             self._log.append(logged)
             return logged
@@ -215,3 +257,90 @@ class MemoryStore:
         with self._lock:
             entries = list(self._log)
         return iter([e for e in entries if debtor_id is None or e.debtor_id == debtor_id])
+
+    def plan_messages(self, messages: list[PlannedMessage]) -> int:
+        with self._lock:
+            new: dict[str, PlannedMessage] = {}
+            for message in messages:
+                found = self._messages.get(message.id) or new.get(message.id)
+                if found is not None:
+                    if found.plan != message.plan:
+                        raise ConflictingKey(
+                            f"message `{message.id}` is already planned with other content"
+                        )
+                    continue
+                owner, _ = self._debts.get(message.debt_id, (None, None))
+                if owner != message.debtor_id:
+                    self._profile(message.debtor_id)
+                    raise NotFound(f"no debt `{message.debt_id}` for debtor `{message.debtor_id}`")
+                new[message.id] = copy.deepcopy(message)
+            self._messages.update(new)
+            return len(new)
+
+    def claim_messages(
+        self, worker: str, now: float, limit: int, lease: float
+    ) -> list[PlannedMessage]:
+        with self._lock:
+            due = sorted(
+                (
+                    m
+                    for m in self._messages.values()
+                    if (m.status == "pending" and (m.due_at or 0.0) <= now)
+                    or (m.status == "claimed" and (m.claim_until or 0.0) <= now)
+                ),
+                key=lambda m: (m.due_at or 0.0, m.id.encode()),
+            )[: max(0, limit)]
+            claimed = []
+            for message in due:
+                taken = replace(
+                    message,
+                    status="claimed",
+                    claimed_by=worker,
+                    claim_until=now + lease,
+                    tries=message.tries + 1,
+                )
+                self._messages[message.id] = taken
+                claimed.append(copy.deepcopy(taken))
+            return claimed
+
+    def settle_message(
+        self,
+        message_id: str,
+        worker: str,
+        status: str,
+        *,
+        due_at: float | None = None,
+        reason: str | None = None,
+        attempt_id: str | None = None,
+    ) -> bool:
+        if status not in (*FINAL_STATUSES, "pending", "claimed"):
+            raise ValueError(f"status: `{status}` is not a status a message can be settled to")
+        if status == "pending" and (due_at is None or not math.isfinite(due_at)):
+            raise ValueError("due_at: a deferred message needs the instant it is due again")
+        with self._lock:
+            message = self._messages.get(message_id)
+            if message is None or message.status != "claimed" or message.claimed_by != worker:
+                return False
+            kept = status == "claimed"
+            self._messages[message_id] = replace(
+                message,
+                status=status,
+                due_at=message.due_at if due_at is None else due_at,
+                reason=message.reason if reason is None else reason,
+                attempt_id=message.attempt_id if attempt_id is None else attempt_id,
+                claimed_by=message.claimed_by if kept else None,
+                claim_until=message.claim_until if kept else None,
+            )
+            return True
+
+    def planned_messages(
+        self, debtor_id: str | None = None, status: str | None = None
+    ) -> list[PlannedMessage]:
+        with self._lock:
+            found = [
+                copy.deepcopy(m)
+                for m in self._messages.values()
+                if (debtor_id is None or m.debtor_id == debtor_id)
+                and (status is None or m.status == status)
+            ]
+        return sorted(found, key=lambda m: (m.due_at or 0.0, m.id.encode()))

@@ -74,6 +74,33 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX decision_log_debtor ON decision_log (debtor_id, seq);
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE planned_messages (
+            id TEXT PRIMARY KEY,
+            debtor_id TEXT NOT NULL REFERENCES debtors(id),
+            debt_id TEXT NOT NULL REFERENCES debts(id),
+            channel TEXT NOT NULL,
+            template TEXT NOT NULL,
+            contact TEXT,
+            variables TEXT NOT NULL,
+            not_before REAL NOT NULL,
+            status TEXT NOT NULL,
+            due_at REAL NOT NULL,
+            tries INTEGER NOT NULL,
+            reason TEXT,
+            attempt_id TEXT,
+            claimed_by TEXT,
+            claim_until REAL,
+            planned_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX planned_messages_due ON planned_messages (status, due_at);
+        CREATE INDEX planned_messages_claims ON planned_messages (status, claim_until);
+        CREATE INDEX planned_messages_debtor ON planned_messages (debtor_id);
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]
