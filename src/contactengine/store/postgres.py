@@ -33,10 +33,12 @@ Both are enforced by the server; a server that stops answering altogether is bou
 by the connection's TCP settings. Reads (`snapshot`, `attempts`, `decision_log`) run in
 one REPEATABLE READ, read-only transaction each: one consistent view, no locks.
 
-Connections are per thread, opened on first use with autocommit off; every operation is
-one explicit transaction. The hot operations (`snapshot`, `reserve`, `append_decision`)
-send their statements in pipeline mode: a reservation is two round trips (lock and read;
-record, log and commit) whatever the number of statements. A connection found broken is dropped and the next call opens a
+Connections are per thread, opened on first use in autocommit mode; every operation opens
+its own transaction with `BEGIN` (psycopg's transaction blocks cost extra round trips).
+`snapshot` is one statement, which sees one consistent state by itself, so it runs without
+a transaction: one round trip. `reserve` and `append_decision` send their statements in
+pipeline mode: a reservation is two round trips (lock and read; record, log and commit),
+an append one. A connection found broken is dropped and the next call opens a
 new one. Like the embedded ledger, a store sets its database up on first connection.
 """
 
@@ -50,7 +52,6 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import psycopg
-from psycopg import IsolationLevel
 from psycopg.conninfo import conninfo_to_dict
 
 from contactengine.store.base import LogEntry, StoreUnavailable
@@ -65,6 +66,11 @@ LOG_LOCK = 2
 KEY_LOCK_CLASS = LOCK_CLASS + 1
 
 Connection = psycopg.Connection[tuple[Any, ...]]
+
+# Transactions are opened by statement, on a connection in autocommit mode, so that they can
+# travel in a pipeline with the statements they hold.
+_BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
+_BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
 class PostgresStore(SQLStore):
@@ -95,14 +101,13 @@ class PostgresStore(SQLStore):
         milliseconds = str(max(1, round(self.timeout * 1000)))
         try:
             connection = psycopg.connect(
-                self.url, autocommit=False, connect_timeout=max(2, math.ceil(self.timeout))
+                self.url, autocommit=True, connect_timeout=max(2, math.ceil(self.timeout))
             )
             connection.execute(
                 "SELECT set_config('statement_timeout', %s, false),"
                 " set_config('lock_timeout', %s, false)",
                 (milliseconds, milliseconds),
             )
-            connection.commit()
         except psycopg.Error as exc:
             raise StoreUnavailable(f"cannot open the ledger {_display(self.url)}: {exc}") from exc
         self._local.connection = connection
@@ -120,18 +125,41 @@ class PostgresStore(SQLStore):
 
     @contextmanager
     def _transaction(self, write: bool = True, batch: bool = False) -> Iterator[Connection]:
-        """One transaction: READ COMMITTED for writes (they lock first), else a snapshot."""
+        """One transaction: READ COMMITTED for writes (they lock first), else a snapshot.
+
+        `batch` sends the statements in pipeline mode, `BEGIN` and `COMMIT` included: the
+        client waits only when it fetches rows, so a block of writes is one round trip.
+        """
+        connection = self._connection()
+        begin = _BEGIN_WRITE if write else _BEGIN_READ
+        try:
+            try:
+                if batch:
+                    with connection.pipeline():
+                        connection.execute(begin)
+                        yield connection
+                        connection.execute("COMMIT")
+                else:
+                    connection.execute(begin)
+                    yield connection
+                    connection.execute("COMMIT")
+            except BaseException:
+                if not (connection.broken or connection.closed):
+                    connection.execute("ROLLBACK")  # only warns when nothing is open
+                raise
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if connection.broken or connection.closed:
+                connection.close()
+                self._local.connection = None
+            raise StoreUnavailable(f"the ledger did not answer: {_first_line(exc)}") from exc
+
+    def _read_snapshot(
+        self, debtor_id: str, debt_id: str, since: float, reply_to: str | None
+    ) -> SnapshotRows | None:
+        """One statement sees one consistent state by itself: no transaction, one round trip."""
         connection = self._connection()
         try:
-            connection.isolation_level = (
-                IsolationLevel.READ_COMMITTED if write else IsolationLevel.REPEATABLE_READ
-            )
-            connection.read_only = not write
-            with ExitStack() as stack:
-                if batch:
-                    stack.enter_context(connection.pipeline())
-                stack.enter_context(connection.transaction())
-                yield connection
+            return self._snapshot_rows(connection, debtor_id, debt_id, since, reply_to)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             if connection.broken or connection.closed:
                 connection.close()
@@ -178,14 +206,42 @@ class PostgresStore(SQLStore):
     def _snapshot_rows(
         self, db: Connection, debtor_id: str, debt_id: str, since: float, reply_to: str | None
     ) -> SnapshotRows | None:
-        """Profile, debt, attempts, consents and opt-outs in one statement: one round trip."""
-        row = db.execute(
+        """Profile, debt, attempts, consents and opt-outs in one statement: one round trip.
+
+        The statement stacks the five kinds of row in one shape (`UNION ALL`), which the
+        server produces several times faster than aggregating them as JSON.
+        """
+        rows = db.execute(
             _SNAPSHOT, {"debtor": debtor_id, "debt": debt_id, "since": since, "reply": reply_to}
-        ).fetchone()
-        if row is None:
+        ).fetchall()
+        profile: str | None = None
+        debt: tuple[Any, ...] | None = None
+        attempts: list[tuple[Any, ...]] = []
+        consents: list[tuple[int, tuple[Any, ...]]] = []
+        opt_outs: list[tuple[int, tuple[Any, ...]]] = []
+        for kind, t1, t2, t3, t4, t5, t6, t7, t8, t9, f1, f2, n in rows:
+            if kind == 2:
+                attempts.append((t1, t2, t3, t4, t5, f1, t6, t7, n, t8, t9))
+            elif kind == 0:
+                profile = t1
+            elif kind == 1:
+                debt = (t1, t2, t3, t4)
+            elif kind == 3:
+                consents.append((n, (t1, t2, f1, f2, t3, t4, t5)))
+            else:
+                opt_outs.append((n, (t1, t2, f1)))
+        if profile is None:
             return None
-        profile, debt, attempts, consents, opt_outs = row
-        return profile, debt, attempts, consents, opt_outs
+        attempts.sort(key=lambda a: (a[5], a[0].encode()))  # as SQLite orders them
+        consents.sort(key=lambda c: c[0])
+        opt_outs.sort(key=lambda o: o[0])
+        return (
+            profile,
+            debt,
+            attempts,
+            [row for _, row in consents],
+            [row for _, row in opt_outs],
+        )
 
     def _append(self, db: Connection, entry: dict[str, Any]) -> Callable[[], LogEntry]:
         """One statement reads the last entry, hashes this one to it in the server (the
@@ -214,22 +270,28 @@ class PostgresStore(SQLStore):
         return appended
 
 
+# One row shape for every kind: k (0 profile, 1 debt, 2 attempt, 3 consent, 4 opt-out),
+# nine text columns, two times and a number.
 _SNAPSHOT = """
-SELECT d.profile,
-  (SELECT json_build_array(b.id, b.type, b.actor, b.account_id)
-     FROM debts b WHERE b.id = %(debt)s AND b.debtor_id = d.id),
-  (SELECT coalesce(json_agg(json_build_array(a.id, a.debtor_id, a.debt_ids, a.channel,
-            a.contact, a.at, a.direction, a.outcome, a.message_left, a.purpose, a.in_reply_to)
-            ORDER BY a.at, a.id COLLATE "C"), '[]'::json)
-     FROM attempts a WHERE a.debtor_id = d.id
-       AND (a.at >= %(since)s OR a.id = %(reply)s OR a.in_reply_to = %(reply)s)),
-  (SELECT coalesce(json_agg(json_build_array(c.channel, c.contact, c.given_at, c.revoked_at,
-            c.source, c.given_to, c.kind) ORDER BY c.id), '[]'::json)
-     FROM consents c WHERE c.debtor_id = d.id),
-  (SELECT coalesce(json_agg(json_build_array(o.channel, o.contact, o.at) ORDER BY o.id),
-            '[]'::json)
-     FROM opt_outs o WHERE o.debtor_id = d.id)
-FROM debtors d WHERE d.id = %(debtor)s
+SELECT 0 AS k, profile AS t1, NULL::text AS t2, NULL::text AS t3, NULL::text AS t4,
+  NULL::text AS t5, NULL::text AS t6, NULL::text AS t7, NULL::text AS t8, NULL::text AS t9,
+  NULL::float8 AS f1, NULL::float8 AS f2, NULL::bigint AS n
+  FROM debtors WHERE id = %(debtor)s
+UNION ALL
+SELECT 1, id, type, actor, account_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM debts WHERE id = %(debt)s AND debtor_id = %(debtor)s
+UNION ALL
+SELECT 2, id, debtor_id, debt_ids, channel, contact, direction, outcome, purpose, in_reply_to,
+  at, NULL, message_left
+  FROM attempts WHERE debtor_id = %(debtor)s
+    AND (at >= %(since)s OR id = %(reply)s OR in_reply_to = %(reply)s)
+UNION ALL
+SELECT 3, channel, contact, source, given_to, kind, NULL, NULL, NULL, NULL,
+  given_at, revoked_at, id
+  FROM consents WHERE debtor_id = %(debtor)s
+UNION ALL
+SELECT 4, channel, contact, NULL, NULL, NULL, NULL, NULL, NULL, NULL, at, NULL, id
+  FROM opt_outs WHERE debtor_id = %(debtor)s
 """
 _APPEND = f"""
 INSERT INTO decision_log ({LOG_COLUMNS})

@@ -112,6 +112,13 @@ class SQLStore:
         """The snapshot's rows, or None when there is no such debtor."""
         raise NotImplementedError
 
+    def _read_snapshot(
+        self, debtor_id: str, debt_id: str, since: float, reply_to: str | None
+    ) -> SnapshotRows | None:
+        """A snapshot's rows outside a reservation: in one read transaction."""
+        with self._transaction(write=False) as db:
+            return self._snapshot_rows(db, debtor_id, debt_id, since, reply_to)
+
     # --- statements -----------------------------------------------------------------------
 
     def _q(self, sql: str) -> str:
@@ -326,8 +333,9 @@ class SQLStore:
     def snapshot(
         self, debtor_id: str, debt_id: str, since: float = -math.inf, reply_to: str | None = None
     ) -> Snapshot:
-        with self._transaction(write=False, batch=True) as db:
-            return self._snapshot(db, debtor_id, debt_id, since, reply_to)
+        return self._build_snapshot(
+            self._read_snapshot(debtor_id, debt_id, since, reply_to), debtor_id, debt_id
+        )
 
     def attempts(self, debtor_id: str) -> list[AttemptRecord]:
         with self._transaction(write=False) as db:
@@ -537,6 +545,9 @@ class SQLStore:
         self, db: Any, debtor_id: str, debt_id: str, since: float, reply_to: str | None
     ) -> Snapshot:
         rows = self._snapshot_rows(db, debtor_id, debt_id, since, reply_to)
+        return self._build_snapshot(rows, debtor_id, debt_id)
+
+    def _build_snapshot(self, rows: SnapshotRows | None, debtor_id: str, debt_id: str) -> Snapshot:
         if rows is None:
             raise NotFound(f"no debtor `{debtor_id}`")
         profile, debt_row, attempts, consents, opt_outs = rows
