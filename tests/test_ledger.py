@@ -24,7 +24,7 @@ from contactengine.engine.ledger import Ledger
 from contactengine.engine.models import Debt
 from contactengine.language.compiler import RuleSet
 from contactengine.language.loader import load_ruleset
-from contactengine.store import AttemptRecord, SQLiteStore, Store
+from contactengine.store import AttemptRecord, NotFound, SQLiteStore, Store
 from contactengine.store.audit import verify
 from contactengine.store.connect import open_store
 from tests import ledger_workers as workers
@@ -262,3 +262,32 @@ def test_the_ledger_reads_only_as_far_back_as_the_rules_look(store: Store, tmp_p
     [entry] = list(store.decision_log("C-0"))
     seen = [event[0] for event in entry.facts["history"]]
     assert seen == [f"A-{day}" for day in range(5, 11)]  # from a day before the window on
+
+
+def test_a_reservation_never_placed_can_be_released_only_in_time(
+    store: Store, ruleset: RuleSet
+) -> None:
+    """Released within `confirm_within` it stops counting; after, or with an outcome, it
+    stands for good: a reservation nobody confirmed still counts."""
+    seed_calls(store, range(1, 1))
+    ledger = Ledger(ruleset, store, confirm_within=600.0)
+    at = dt.datetime(2026, 6, 8, 15, tzinfo=dt.UTC).timestamp()
+    first = ledger.reserve(ask(at="2026-06-08T15:00:00Z"))["attempt_id"]
+    second = ledger.reserve(ask(at="2026-06-08T15:05:00Z"))["attempt_id"]
+    third = ledger.reserve(ask(at="2026-06-08T15:10:00Z"))["attempt_id"]
+    store.record_outcome(second, "no_answer")
+    assert ledger.release(first, now=at + 599.0) is True
+    assert ledger.release(second, now=at + 301.0) is False  # it has an outcome: it happened
+    assert ledger.release(third, now=at + 600.0 + 601.0) is False  # too late: it stands
+    assert [a.id for a in store.attempts("C-0")] == [second, third]
+    released = [
+        e.decision for e in store.decision_log("C-0") if "released_attempt_id" in e.decision
+    ]
+    assert released == [
+        {"released_attempt_id": first, "released": True},
+        {"released_attempt_id": second, "released": False},
+        {"released_attempt_id": third, "released": False},
+    ]
+    assert verify(store).ok
+    with pytest.raises(NotFound):
+        ledger.release("att_404")

@@ -7,12 +7,13 @@ reason `store unavailable`, never an allow.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from contactengine.engine.evaluate import decide, refusal
+from contactengine.engine.evaluate import decide, decision_id, refusal
 from contactengine.engine.facts import (
     Facts,
     assemble,
@@ -58,11 +59,18 @@ class LedgerRequest(BaseModel):
 
 
 class Ledger:
-    """`can_contact` and `reserve` over a store, each decision logged."""
+    """`can_contact` and `reserve` over a store, each decision logged.
 
-    def __init__(self, ruleset: RuleSet, store: Store) -> None:
+    `confirm_within` (seconds) is how long after its time a reservation that was never
+    placed may be released (`release`); after that, with or without an outcome, it counts
+    for good. Nothing ever releases a reservation by itself: one nobody confirms still
+    counts against every cap.
+    """
+
+    def __init__(self, ruleset: RuleSet, store: Store, confirm_within: float = 600.0) -> None:
         self.ruleset = ruleset
         self.store = store
+        self.confirm_within = confirm_within
 
     def can_contact(self, request: LedgerRequest | dict[str, Any]) -> dict[str, Any]:
         ask = _parse(request)
@@ -113,6 +121,27 @@ class Ledger:
         except StoreError as exc:
             return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
         return decision
+
+    def release(self, attempt_id: str, now: float | None = None) -> bool:
+        """Withdraw a reservation that was never placed (the dialer crashed first, the
+        agent skipped it), within `confirm_within` of its time; logged either way.
+
+        False when it stands: it has an outcome, or the time to release it has passed.
+        """
+        when = time.time() if now is None else now
+        debtor, released = self.store.release_attempt(attempt_id, when, self.confirm_within)
+        attempt = {"released_attempt_id": attempt_id, "released": released}
+        self.store.append_decision(
+            {
+                "at": when,
+                "debtor_id": debtor,
+                "decision_id": decision_id(),
+                "ruleset": self.ruleset.digest,
+                "facts": {"attempt": attempt_id, "confirm_within": self.confirm_within},
+                "decision": attempt,
+            }
+        )
+        return released
 
     def _since(self, ask: LedgerRequest) -> float:
         """The oldest attempt any rule can see from this request's time on (a day spare)."""

@@ -104,9 +104,9 @@ def zones_for_phone(number: str) -> tuple[str, ...]:
     # In the North American plan only a geographic area code maps to a single zone (toll-free
     # and other non-geographic codes map to every zone of the plan), so the costly type
     # lookup is needed only for the rest.
-    if not (parsed.country_code == 1 and len(zones) == 1):
-        if phonenumbers.number_type(parsed) in NON_GEOGRAPHIC:
-            return ()
+    single_nanp_zone = parsed.country_code == 1 and len(zones) == 1
+    if not single_nanp_zone and phonenumbers.number_type(parsed) in NON_GEOGRAPHIC:
+        return ()
     if len(zones) > MAX_ZONES_PER_NUMBER:
         return ()
     return zones

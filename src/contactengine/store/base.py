@@ -180,6 +180,16 @@ class Store(Protocol):
         key: str | None = None,
     ) -> None: ...
 
+    def release_attempt(self, attempt_id: str, now: float, window: float) -> tuple[str, bool]:
+        """Withdraw a reservation that was never placed, if it may still be withdrawn.
+
+        Only an attempt with no outcome, released no later than `window` seconds after its
+        time: after that it stands for good (a reservation nobody confirmed still counts).
+        Returns the attempt's debtor and whether it was withdrawn; raises `NotFound` for an
+        unknown attempt.
+        """
+        ...
+
     def record_consent(self, debtor_id: str, consent: Consent, key: str | None = None) -> None: ...
 
     def revoke_consent(

@@ -117,6 +117,16 @@ class MemoryStore:
             )
             self._remember(key, "record_outcome", payload, True)
 
+    def release_attempt(self, attempt_id: str, now: float, window: float) -> tuple[str, bool]:
+        with self._lock:
+            attempt = self._attempts.get(attempt_id)
+            if attempt is None:
+                raise NotFound(f"no attempt `{attempt_id}`")
+            if attempt.outcome is not None or now > attempt.at + window:
+                return attempt.debtor_id, False
+            del self._attempts[attempt_id]
+            return attempt.debtor_id, True
+
     def record_consent(self, debtor_id: str, consent: Consent, key: str | None = None) -> None:
         payload = [debtor_id, consent.model_dump(mode="json")]
         with self._lock:

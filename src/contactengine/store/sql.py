@@ -251,6 +251,21 @@ class SQLStore:
             )
             self._remember(db, key, "record_outcome", payload, True)
 
+    def release_attempt(self, attempt_id: str, now: float, window: float) -> tuple[str, bool]:
+        with self._transaction() as db:
+            found = self._run(
+                db, "SELECT debtor_id FROM attempts WHERE id = ?", (attempt_id,)
+            ).fetchone()
+            if found is None:
+                raise NotFound(f"no attempt `{attempt_id}`")
+            self._lock_debtor(db, found[0])
+            deleted = self._run(
+                db,
+                "DELETE FROM attempts WHERE id = ? AND outcome IS NULL AND ? <= at + ?",
+                (attempt_id, now, window),
+            ).rowcount
+        return str(found[0]), bool(deleted)
+
     def record_consent(self, debtor_id: str, consent: Consent, key: str | None = None) -> None:
         payload = [debtor_id, consent.model_dump(mode="json")]
         with self._transaction() as db:
