@@ -71,6 +71,14 @@ MESSAGE_STATUSES = ("pending", "claimed", "sent", "closed", "failed")
 FINAL_STATUSES = ("sent", "closed", "failed")
 
 
+def check_settlement(status: str, due_at: float | None) -> None:
+    """What `settle_message` accepts: a final status, `claimed`, or `pending` with a time."""
+    if status not in (*FINAL_STATUSES, "pending", "claimed"):
+        raise ValueError(f"status: `{status}` is not a status a message can be settled to")
+    if status == "pending" and (due_at is None or not math.isfinite(due_at)):
+        raise ValueError("due_at: a deferred message needs the instant it is due again")
+
+
 @dataclass(frozen=True)
 class PlannedMessage:
     """A message planned for dispatch: what to send, to whom, and from when.

@@ -13,7 +13,6 @@ from typing import Any
 from contactengine.engine.facts import consent_fact, contact_kinds, opt_out_fact
 from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.store.base import (
-    FINAL_STATUSES,
     AttemptRecord,
     ConflictingKey,
     Decider,
@@ -22,6 +21,7 @@ from contactengine.store.base import (
     NotFound,
     PlannedMessage,
     Snapshot,
+    check_settlement,
 )
 from contactengine.store.common import (
     GENESIS,
@@ -323,10 +323,7 @@ class MemoryStore:
         reason: str | None = None,
         attempt_id: str | None = None,
     ) -> bool:
-        if status not in (*FINAL_STATUSES, "pending", "claimed"):
-            raise ValueError(f"status: `{status}` is not a status a message can be settled to")
-        if status == "pending" and (due_at is None or not math.isfinite(due_at)):
-            raise ValueError("due_at: a deferred message needs the instant it is due again")
+        check_settlement(status, due_at)
         with self._lock:
             message = self._messages.get(message_id)
             if message is None or message.status != "claimed" or message.claimed_by != worker:

@@ -19,7 +19,6 @@ from typing import Any
 from contactengine.engine.facts import contact_kinds
 from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.store.base import (
-    FINAL_STATUSES,
     AttemptRecord,
     ConflictingKey,
     Decider,
@@ -28,6 +27,7 @@ from contactengine.store.base import (
     NotFound,
     PlannedMessage,
     Snapshot,
+    check_settlement,
 )
 from contactengine.store.common import (
     GENESIS,
@@ -495,10 +495,7 @@ class SQLStore:
         reason: str | None = None,
         attempt_id: str | None = None,
     ) -> bool:
-        if status not in (*FINAL_STATUSES, "pending", "claimed"):
-            raise ValueError(f"status: `{status}` is not a status a message can be settled to")
-        if status == "pending" and (due_at is None or not math.isfinite(due_at)):
-            raise ValueError("due_at: a deferred message needs the instant it is due again")
+        check_settlement(status, due_at)
         with self._transaction() as db:
             changed = self._run(
                 db,
