@@ -131,6 +131,14 @@ def test_required_content_is_reported_for_dispatch(engine: Engine) -> None:
     assert decision.required_content == ["debt_collector_disclosure", "opt_out_notice"]
 
 
+def test_a_limited_content_voicemail_carries_no_disclosure(engine: Engine) -> None:
+    """12 CFR 1006.2(j): not a communication, so fdcpa-debt-collector-disclosure is not owed."""
+    call = engine.can_contact(make_request(channel="call"))
+    assert call.required_content == ["debt_collector_disclosure"]
+    voicemail = engine.can_contact(make_request(channel="call", purpose="limited_content"))
+    assert voicemail.allowed and voicemail.required_content == []
+
+
 def test_index_touches_only_rules_for_the_channel(engine: Engine) -> None:
     rules = engine.ruleset.applicable("email", ("US", "US-NY"), "debt_collector", "credit_card")
     assert rules and all("email" in r.channels for r in rules)

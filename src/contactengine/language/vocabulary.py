@@ -21,6 +21,7 @@ Purpose = Literal[
     "cease_exception_notice",
     "validation_notice",
     "e_consent_request",
+    "limited_content",
 ]
 PhoneKind = Literal["mobile", "landline", "work", "voip", "toll_free"]
 CallOutcome = Literal[
