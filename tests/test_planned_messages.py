@@ -130,3 +130,13 @@ def test_four_processes_claiming_at_once_never_take_the_same_message(
         assert sorted(every) == sorted(m.id for m in planned)  # each exactly once
         assert {m.status for m in store.planned_messages()} == {"sent"}
         store.close()
+
+
+def test_a_restarted_worker_takes_back_its_own_claims_at_once(store: Store) -> None:
+    store.plan_messages([message(1)])
+    store.claim_messages("host-1", now=DAY + 100, limit=1, lease=600)
+    assert store.claim_messages("host-2", now=DAY + 101, limit=1, lease=600) == []
+    [again] = store.claim_messages("host-1", now=DAY + 101, limit=1, lease=600)
+    assert (again.id, again.tries) == ("M-1", 2)
+    assert store.settle_message("M-1", "host-1", "sent", provider_id="SM123")
+    assert store.planned_messages()[0].provider_id == "SM123"

@@ -74,16 +74,28 @@ class Ledger:
 
     def can_contact(self, request: LedgerRequest | dict[str, Any]) -> dict[str, Any]:
         ask = _parse(request)
+        found = self._read(ask)
+        if isinstance(found, dict):
+            return found
+        decision, facts = self._decide(found, ask)
+        return self._logged(decision, facts, ask)
+
+    def preview(self, request: LedgerRequest | dict[str, Any]) -> dict[str, Any]:
+        """The decision `can_contact` would give, with nothing written: for dry runs."""
+        ask = _parse(request)
+        found = self._read(ask)
+        return found if isinstance(found, dict) else self._decide(found, ask)[0]
+
+    def _read(self, ask: LedgerRequest) -> Snapshot | dict[str, Any]:
+        """The debtor's facts, or the refusal to give when they cannot be read."""
         try:
-            snapshot = self.store.snapshot(
+            return self.store.snapshot(
                 ask.debtor_id, ask.debt_id, self._since(ask), ask.in_reply_to
             )
         except NotFound as exc:
             return self._refuse(ask, "unknown-record", str(exc))
         except StoreError as exc:
             return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
-        decision, facts = self._decide(snapshot, ask)
-        return self._logged(decision, facts, ask)
 
     def reserve(
         self, request: LedgerRequest | dict[str, Any], attempt_id: str | None = None

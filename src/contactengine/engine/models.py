@@ -110,6 +110,9 @@ class InconvenientTime(_Model):
 
 class Debtor(_Model):
     id: str = Field(min_length=1)
+    # How messages address the consumer: the first name and the language of the templates.
+    first_name: str | None = None
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     address: Address | None = None
     timezone: str | None = None
     phones: list[Phone] = Field(default_factory=list)

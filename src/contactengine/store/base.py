@@ -104,6 +104,7 @@ class PlannedMessage:
     attempt_id: str | None = None
     claimed_by: str | None = None
     claim_until: float | None = None
+    provider_id: str | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -222,6 +223,10 @@ class Store(Protocol):
         """Replace the debtor's inconvenient times (an empty list clears them)."""
         ...
 
+    def debtor(self, debtor_id: str) -> Debtor:
+        """The debtor's profile (without consents and opt-outs, which are records)."""
+        ...
+
     def snapshot(
         self, debtor_id: str, debt_id: str, since: float = -math.inf, reply_to: str | None = None
     ) -> Snapshot:
@@ -259,7 +264,8 @@ class Store(Protocol):
     def claim_messages(
         self, worker: str, now: float, limit: int, lease: float
     ) -> list[PlannedMessage]:
-        """Take up to `limit` due messages (or ones whose claim expired) for `lease` seconds.
+        """Take up to `limit` due messages for `lease` seconds: pending ones, ones whose
+        claim expired, and ones this worker still holds (it restarted after a crash).
 
         Workers claiming at once never get the same message.
         """
@@ -274,6 +280,7 @@ class Store(Protocol):
         due_at: float | None = None,
         reason: str | None = None,
         attempt_id: str | None = None,
+        provider_id: str | None = None,
     ) -> bool:
         """End `worker`'s claim: sent, closed, failed, or pending again from `due_at`.
 

@@ -221,6 +221,10 @@ class MemoryStore:
                 tuple(opt_out_fact(o) for o in self._opt_outs.get(debtor_id, [])),
             )
 
+    def debtor(self, debtor_id: str) -> Debtor:
+        with self._lock:
+            return self._profile(debtor_id)
+
     def attempts(self, debtor_id: str) -> list[AttemptRecord]:
         with self._lock:
             found = [a for a in self._attempts.values() if a.debtor_id == debtor_id]
@@ -296,7 +300,10 @@ class MemoryStore:
                     m
                     for m in self._messages.values()
                     if (m.status == "pending" and (m.due_at or 0.0) <= now)
-                    or (m.status == "claimed" and (m.claim_until or 0.0) <= now)
+                    or (
+                        m.status == "claimed"
+                        and ((m.claim_until or 0.0) <= now or m.claimed_by == worker)
+                    )
                 ),
                 key=lambda m: (m.due_at or 0.0, m.id.encode()),
             )[: max(0, limit)]
@@ -322,6 +329,7 @@ class MemoryStore:
         due_at: float | None = None,
         reason: str | None = None,
         attempt_id: str | None = None,
+        provider_id: str | None = None,
     ) -> bool:
         check_settlement(status, due_at)
         with self._lock:
@@ -335,6 +343,7 @@ class MemoryStore:
                 due_at=message.due_at if due_at is None else due_at,
                 reason=message.reason if reason is None else reason,
                 attempt_id=message.attempt_id if attempt_id is None else attempt_id,
+                provider_id=message.provider_id if provider_id is None else provider_id,
                 claimed_by=message.claimed_by if kept else None,
                 claim_until=message.claim_until if kept else None,
             )

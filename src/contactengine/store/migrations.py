@@ -101,6 +101,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX planned_messages_debtor ON planned_messages (debtor_id);
         """,
     ),
+    (
+        3,
+        """
+        ALTER TABLE planned_messages ADD COLUMN provider_id TEXT;
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -153,13 +153,13 @@ class PostgresStore(SQLStore):
                 self._local.connection = None
             raise StoreUnavailable(f"the ledger did not answer: {_first_line(exc)}") from exc
 
-    def _read_snapshot(
-        self, debtor_id: str, debt_id: str, since: float, reply_to: str | None
-    ) -> SnapshotRows | None:
-        """One statement sees one consistent state by itself: no transaction, one round trip."""
+    @contextmanager
+    def _reader(self) -> Iterator[Connection]:
+        """No transaction: every read run here is one statement (the snapshot, a profile),
+        which sees one consistent state by itself. One round trip."""
         connection = self._connection()
         try:
-            return self._snapshot_rows(connection, debtor_id, debt_id, since, reply_to)
+            yield connection
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             if connection.broken or connection.closed:
                 connection.close()

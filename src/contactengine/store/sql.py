@@ -62,7 +62,7 @@ OPT_OUT_COLUMNS = "channel, contact, at"
 LOG_COLUMNS = "seq, at, debtor_id, decision_id, ruleset, facts, decision, prev_hash, hash"
 MESSAGE_COLUMNS = (
     "id, debtor_id, debt_id, channel, template, not_before, contact, variables, status,"
-    " due_at, tries, reason, attempt_id, claimed_by, claim_until"
+    " due_at, tries, reason, attempt_id, claimed_by, claim_until, provider_id"
 )
 # Attempts a snapshot reads: those inside the rules' reach, and any about the contact
 # being answered (a reply's exception looks at them however old they are).
@@ -112,12 +112,10 @@ class SQLStore:
         """The snapshot's rows, or None when there is no such debtor."""
         raise NotImplementedError
 
-    def _read_snapshot(
-        self, debtor_id: str, debt_id: str, since: float, reply_to: str | None
-    ) -> SnapshotRows | None:
-        """A snapshot's rows outside a reservation: in one read transaction."""
-        with self._transaction(write=False) as db:
-            return self._snapshot_rows(db, debtor_id, debt_id, since, reply_to)
+    def _reader(self) -> AbstractContextManager[Any]:
+        """Where a read outside a write runs: a read transaction, unless the back end's
+        version of the read is one statement, which sees one consistent state by itself."""
+        return self._transaction(write=False)
 
     # --- statements -----------------------------------------------------------------------
 
@@ -348,9 +346,13 @@ class SQLStore:
     def snapshot(
         self, debtor_id: str, debt_id: str, since: float = -math.inf, reply_to: str | None = None
     ) -> Snapshot:
-        return self._build_snapshot(
-            self._read_snapshot(debtor_id, debt_id, since, reply_to), debtor_id, debt_id
-        )
+        with self._reader() as db:
+            rows = self._snapshot_rows(db, debtor_id, debt_id, since, reply_to)
+        return self._build_snapshot(rows, debtor_id, debt_id)
+
+    def debtor(self, debtor_id: str) -> Debtor:
+        with self._reader() as db:
+            return self._profile(db, debtor_id)
 
     def attempts(self, debtor_id: str) -> list[AttemptRecord]:
         with self._transaction(write=False) as db:
@@ -460,7 +462,7 @@ class SQLStore:
                 self._run(
                     db,
                     f"INSERT INTO planned_messages ({MESSAGE_COLUMNS}, planned_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*message_row(message), now, now),
                 )
                 added += 1
@@ -476,10 +478,10 @@ class SQLStore:
                 " claim_until = ?, tries = tries + 1, updated_at = ?"
                 " WHERE id IN (SELECT id FROM planned_messages"
                 " WHERE (status = 'pending' AND due_at <= ?)"
-                " OR (status = 'claimed' AND claim_until <= ?)"
+                " OR (status = 'claimed' AND (claim_until <= ? OR claimed_by = ?))"
                 f" ORDER BY due_at, {self.by_id} LIMIT ?{self.skip_locked})"
                 f" RETURNING {MESSAGE_COLUMNS}",
-                (worker, now + lease, time.time(), now, now, limit),
+                (worker, now + lease, time.time(), now, now, worker, limit),
             ).fetchall()
         claimed = [message_from_row(row) for row in rows]
         claimed.sort(key=lambda m: (m.due_at or 0.0, m.id.encode()))
@@ -494,6 +496,7 @@ class SQLStore:
         due_at: float | None = None,
         reason: str | None = None,
         attempt_id: str | None = None,
+        provider_id: str | None = None,
     ) -> bool:
         check_settlement(status, due_at)
         with self._transaction() as db:
@@ -501,6 +504,7 @@ class SQLStore:
                 db,
                 "UPDATE planned_messages SET status = ?, due_at = COALESCE(?, due_at),"
                 " reason = COALESCE(?, reason), attempt_id = COALESCE(?, attempt_id),"
+                " provider_id = COALESCE(?, provider_id),"
                 " claimed_by = CASE WHEN CAST(? AS TEXT) = 'claimed' THEN claimed_by END,"
                 " claim_until = CASE WHEN CAST(? AS TEXT) = 'claimed' THEN claim_until END,"
                 " updated_at = ?"
@@ -510,6 +514,7 @@ class SQLStore:
                     due_at,
                     reason,
                     attempt_id,
+                    provider_id,
                     status,
                     status,
                     time.time(),
@@ -652,6 +657,7 @@ def message_row(message: PlannedMessage) -> tuple[Any, ...]:
         message.attempt_id,
         message.claimed_by,
         message.claim_until,
+        message.provider_id,
     )
 
 
@@ -672,6 +678,7 @@ def message_from_row(row: Row) -> PlannedMessage:
         attempt_id=row[12],
         claimed_by=row[13],
         claim_until=row[14],
+        provider_id=row[15],
     )
 
 
