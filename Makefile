@@ -12,9 +12,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+DEMO := .demo
+DEMO_ENV := CONTACTENGINE_DATABASE_URL=$(DEMO)/ledger.db
+
+# The main job on the embedded defaults: a SQLite ledger seeded from examples/, a day of
+# planned messages, and two dispatch runs (11:00 and 17:30 in New York) through the outbox.
 demo: $(STAMP)
-	$(BIN)/contactengine check rules/
+	$(BIN)/contactengine check rules/ --templates templates/ --channels channels/
 	$(BIN)/contactengine decide --rules rules/ --format table examples/requests.jsonl
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(DEMO_ENV) $(BIN)/contactengine db load examples/ledger.jsonl
+	$(DEMO_ENV) $(BIN)/contactengine plan examples/plan.csv
+	$(DEMO_ENV) $(BIN)/contactengine dispatch --once --outbox-only --now 2026-06-09T15:00:00Z \
+		--outbox $(DEMO)/outbox --log $(DEMO)/dispatch.log
+	$(DEMO_ENV) $(BIN)/contactengine dispatch --once --outbox-only --now 2026-06-09T21:30:00Z \
+		--outbox $(DEMO)/outbox --log $(DEMO)/dispatch.log
+	@echo "Messages: $(DEMO)/outbox/   Log: $(DEMO)/dispatch.log   Ledger: $(DEMO)/ledger.db"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -28,7 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 check: $(STAMP)
-	$(BIN)/contactengine check rules/
+	$(BIN)/contactengine check rules/ --templates templates/ --channels channels/
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -139,6 +139,15 @@ def test_a_limited_content_voicemail_carries_no_disclosure(engine: Engine) -> No
     assert voicemail.allowed and voicemail.required_content == []
 
 
+def test_what_a_template_must_carry_follows_the_rules(engine: Engine) -> None:
+    """`check` holds every template to this: exemptions by purpose are honoured."""
+    assert engine.ruleset.content_required("email", "collection") == {
+        "debt_collector_disclosure",
+        "opt_out_notice",
+    }
+    assert engine.ruleset.content_required("call", "limited_content") == set()
+
+
 def test_index_touches_only_rules_for_the_channel(engine: Engine) -> None:
     rules = engine.ruleset.applicable("email", ("US", "US-NY"), "debt_collector", "credit_card")
     assert rules and all("email" in r.channels for r in rules)

@@ -1,4 +1,6 @@
-"""`contactengine check | decide | explain`: the compliance officer's and integrator's tools.
+"""`contactengine check | decide | explain | test | db | audit | plan | dispatch`.
+
+The compliance officer's, the integrator's and the operator's tools.
 
 Exit codes: 0 success, 1 problems found (rule errors, refused input), 2 unusable invocation.
 No Python traceback reaches the user: unexpected failures print one line and exit 2.
@@ -12,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from contactengine.channels import check_channels
+from contactengine.cli.dispatching import add_commands, add_db_load, load_ledger
 from contactengine.engine.evaluate import decide
 from contactengine.engine.explain import explain, render_explanation
 from contactengine.engine.facts import facts_from_request
@@ -24,6 +28,7 @@ from contactengine.scenarios.report import render_human, render_json, run_files
 from contactengine.store.audit import export, verify
 from contactengine.store.base import StoreError
 from contactengine.store.connect import open_store
+from contactengine.templates import TemplateError, TemplateSet
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,8 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser("check", help="validate rule files")
+    check = commands.add_parser("check", help="validate rule files, templates and channel files")
     check.add_argument("paths", nargs="+", help="rule files or folders")
+    check.add_argument(
+        "--templates", help="also check this templates folder against the rules' requirements"
+    )
+    check.add_argument("--channels", help="also check this folder of channel files")
     check.add_argument("--format", choices=("human", "json"), default="human")
     check.set_defaults(run=_check)
 
@@ -67,7 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     test_cmd.set_defaults(run=_test)
 
     db_cmd = commands.add_parser("db", help="the contact ledger's schema")
-    db_cmd.add_argument("action", choices=("upgrade",), help="apply pending migrations")
+    db_cmd.add_argument(
+        "action",
+        choices=("upgrade", "load"),
+        help="upgrade: apply pending migrations; load: add debtors from a JSON Lines file",
+    )
+    add_db_load(db_cmd)
     db_cmd.add_argument("--database", help="ledger URL (default: $CONTACTENGINE_DATABASE_URL)")
     db_cmd.set_defaults(run=_db)
 
@@ -82,19 +96,57 @@ def _parser() -> argparse.ArgumentParser:
     explain_cmd.add_argument("--rules", action="append", default=None, help="rules folder or file")
     explain_cmd.add_argument("--format", choices=("human", "json"), default="human")
     explain_cmd.set_defaults(run=_explain)
+    add_commands(commands)
     return parser
 
 
 def _check(args: argparse.Namespace) -> int:
     result = load_paths(args.paths)
+    others = _content_problems(args, result.ruleset)
     if args.format == "json":
-        sys.stdout.write(render_all_json(result.diagnostics))
-    elif result.diagnostics:
-        sys.stdout.write(render_all_human(result.diagnostics, result.sources))
+        if args.templates or args.channels:
+            report = {
+                "rules": [d.to_json() for d in result.diagnostics],
+                "templates": [str(p) for p in others.get("templates", [])],
+                "channels": others.get("channels", []),
+            }
+            sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        else:
+            sys.stdout.write(render_all_json(result.diagnostics))
     else:
-        rules = len(result.ruleset.rules) if result.ruleset else 0
-        print(f"ok: {rules} rules checked, no problems")
-    return 1 if result.errors else 0
+        if result.diagnostics:
+            sys.stdout.write(render_all_human(result.diagnostics, result.sources))
+        else:
+            rules = len(result.ruleset.rules) if result.ruleset else 0
+            print(f"ok: {rules} rules checked, no problems")
+        for kind, problems in others.items():
+            for problem in problems:
+                print(f"error: {problem}")
+            if not problems:
+                print(f"ok: {kind} checked, no problems")
+    return 1 if result.errors or any(others.values()) else 0
+
+
+def _content_problems(args: argparse.Namespace, ruleset: RuleSet | None) -> dict[str, list[Any]]:
+    """Templates that can never meet the rules, and channel files that cannot be used."""
+    found: dict[str, list[Any]] = {}
+    if args.templates:
+        try:
+            templates = TemplateSet(args.templates)
+        except TemplateError as exc:
+            found["templates"] = [str(exc)]
+        else:
+            requirements = {
+                (channel, info.purpose): (
+                    ruleset.content_required(channel, info.purpose) if ruleset else frozenset()
+                )
+                for info in templates.kinds().values()
+                for channel, _ in info.variants
+            }
+            found["templates"] = list(templates.problems(requirements))
+    if args.channels:
+        found["channels"] = check_channels(args.channels)
+    return found
 
 
 def _load_rules(paths: list[str] | None) -> RuleSet | None:
@@ -178,6 +230,8 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
+    if args.action == "load":
+        return load_ledger(args)
     try:
         store = open_store(args.database)
         version = store.upgrade()

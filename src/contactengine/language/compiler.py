@@ -40,6 +40,9 @@ class CompiledRule:
     warn: n.Gate | None
     requires: tuple[str, ...]
     requires_when: n.Node | None
+    # Purposes an `unless purpose is ...` clause exempts outright: what a template of that
+    # purpose need not carry (templates are checked against the rest, conservatively).
+    exempt_purposes: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -84,6 +87,16 @@ class RuleSet:
             found = Plan(rules, jurisdictions)
             self._plans[key] = found
         return found
+
+    def content_required(self, channel: str, purpose: str) -> frozenset[str]:
+        """Every content name some rule may require of a message on this channel for this
+        purpose, anywhere and for any actor: what a template must be able to carry."""
+        return frozenset(
+            name
+            for rule in self.rules
+            if rule.requires and channel in rule.channels and purpose not in rule.exempt_purposes
+            for name in rule.requires
+        )
 
     def _by_channel(self, channel: str) -> tuple[CompiledRule, ...]:
         key = (channel, (), "", "")
@@ -236,7 +249,31 @@ def compile_rule(rule: ast.Rule) -> CompiledRule:
         warn=decision(("warn",)),
         requires=requires,
         requires_when=(n.And(scope) if scope else n.Const(True)) if requires else None,
+        exempt_purposes=frozenset(
+            purpose
+            for c in rule.all("unless")
+            if isinstance(c, ast.ExprClause)
+            for purpose in _purposes_named(c.expr)
+        ),
     )
+
+
+def _purposes_named(expr: ast.Expr) -> tuple[str, ...]:
+    """The purposes a condition is exactly about: `purpose is X`, `purpose in [X, Y]`."""
+    if (
+        isinstance(expr, ast.Compare)
+        and expr.op == "="
+        and _is_purpose(expr.left)
+        and isinstance(expr.right, ast.Name)
+    ):
+        return (expr.right.name,)
+    if isinstance(expr, ast.In) and not expr.negated and _is_purpose(expr.operand):
+        return tuple(i.name for i in expr.items.items if isinstance(i, ast.Name))
+    return ()
+
+
+def _is_purpose(expr: ast.Expr) -> bool:
+    return isinstance(expr, ast.Name) and expr.name == "purpose"
 
 
 def _effective(clause: ast.EffectiveClause) -> n.Node:

@@ -221,6 +221,10 @@ class MemoryStore:
                 tuple(opt_out_fact(o) for o in self._opt_outs.get(debtor_id, [])),
             )
 
+    def attempt(self, attempt_id: str) -> AttemptRecord | None:
+        with self._lock:
+            return self._attempts.get(attempt_id)
+
     def debtor(self, debtor_id: str) -> Debtor:
         with self._lock:
             return self._profile(debtor_id)

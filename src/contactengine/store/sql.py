@@ -350,6 +350,13 @@ class SQLStore:
             rows = self._snapshot_rows(db, debtor_id, debt_id, since, reply_to)
         return self._build_snapshot(rows, debtor_id, debt_id)
 
+    def attempt(self, attempt_id: str) -> AttemptRecord | None:
+        with self._reader() as db:
+            row = self._run(
+                db, f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = ?", (attempt_id,)
+            ).fetchone()
+        return None if row is None else attempt_from_row(row)
+
     def debtor(self, debtor_id: str) -> Debtor:
         with self._reader() as db:
             return self._profile(db, debtor_id)

@@ -1,0 +1,1 @@
+"""Dispatch: planned messages in, lawful messages out through the channels' providers."""

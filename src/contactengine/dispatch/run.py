@@ -1,0 +1,465 @@
+"""The dispatch run: send what is due and lawful now, defer what will be, close what never.
+
+For each claimed message, in order: render it (a template that cannot render closes the
+message), note the attempt's id on the message, reserve that attempt with the engine at
+this instant (`Ledger.reserve`: the check and the record are one transaction, so parallel
+runs never exceed a cap), verify that the rendered text carries every disclosure the
+decision requires, send it, and record the provider's answer.
+
+Crash safety rests on three things. The attempt is recorded before the send, under an id
+the message already names. A message is sent with its own id as the idempotency key, so a
+resend after a crash or a timeout is recognised by the provider (Twilio) or looked up
+first (SendGrid, the outbox). And a message whose previous try did reserve an attempt is
+first asked about (`Adapter.find`): when the provider already has it, it is marked sent;
+when the lookup fails, it waits; otherwise that reservation is released and the message
+decided afresh, at the new instant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from contactengine.channels import Adapter, ChannelConfig, OutboundMessage, SendResult
+from contactengine.dispatch.contacts import default_contact
+from contactengine.dispatch.unsubscribe import UnsubscribeClaim, unsubscribe_token, unsubscribe_url
+from contactengine.engine.ledger import Ledger
+from contactengine.engine.masking import mask_contact, mask_text
+from contactengine.engine.models import Debtor, OptOut, iso
+from contactengine.store.base import NotFound, PlannedMessage, StoreError
+from contactengine.templates import Rendered, TemplateError, TemplateSet
+
+RESULTS = ("sent", "deferred", "closed", "failed", "returned")
+STORE_RETRY_SECONDS = 60.0  # a ledger that did not answer: try the message again after this
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of one message, and why (a rule id or an error code)."""
+
+    message_id: str
+    debtor_id: str
+    channel: str
+    to: str | None
+    result: str
+    why: str
+    detail: str = ""
+    due_at: float | None = None
+
+    def event(self) -> dict[str, Any]:
+        """The structured log line: personal data masked."""
+        line: dict[str, Any] = {
+            "event": self.result,
+            "message": self.message_id,
+            "debtor": self.debtor_id,
+            "channel": self.channel,
+            "to": mask_contact(self.to),
+            "why": self.why,
+        }
+        if self.detail:
+            line["detail"] = mask_text(self.detail)
+        if self.due_at is not None:
+            line["due_at"] = iso(self.due_at)
+        return line
+
+
+@dataclass
+class Summary:
+    sent: int = 0
+    deferred: Counter[str] = field(default_factory=Counter)
+    closed: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    returned: int = 0
+
+    def add(self, settled: Settled) -> None:
+        if settled.result == "sent":
+            self.sent += 1
+        elif settled.result == "returned":
+            self.returned += 1
+        else:
+            getattr(self, settled.result)[settled.why] += 1
+
+    @property
+    def handled(self) -> int:
+        return (
+            self.sent
+            + self.returned
+            + sum(self.deferred.values())
+            + sum(self.closed.values())
+            + sum(self.failed.values())
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "deferred": dict(sorted(self.deferred.items())),
+            "closed": dict(sorted(self.closed.items())),
+            "failed": dict(sorted(self.failed.items())),
+            "returned": self.returned,
+        }
+
+
+def binding_reason(decision: Mapping[str, Any]) -> tuple[str, str]:
+    """The refusing rule that decides the message's fate, and its message: one that never
+    clears when the message can never go, else the one that clears last."""
+    reasons = decision.get("reasons") or [{"rule": "refused", "message": "", "until": None}]
+    never = [r for r in reasons if r.get("until") is None]
+    chosen = never[0] if never else max(reasons, key=lambda r: str(r["until"]))
+    return str(chosen["rule"]), str(chosen.get("message", ""))
+
+
+class Dispatcher:
+    """One worker's runs over the planned messages of a ledger."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        templates: TemplateSet,
+        channels: Mapping[str, ChannelConfig],
+        adapters: Mapping[str, Adapter],
+        *,
+        worker: str,
+        signing_key: bytes,
+        clock: Callable[[], float] = time.time,
+        lease: float = 300.0,
+        batch: int = 25,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.store = ledger.store
+        self.templates = templates
+        self.channels = channels
+        self.adapters = adapters
+        self.worker = worker
+        self.signing_key = signing_key
+        self.clock = clock
+        self.lease = lease
+        self.batch = batch
+        self.rng = rng or random.Random()
+        self.stop = threading.Event()  # set (by SIGTERM) to finish the message in hand and stop
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def run(
+        self, limit: int | None = None, report: Callable[[Settled], None] | None = None
+    ) -> Summary:
+        """Claim and handle due messages until none is due, `limit` is reached or `stop`."""
+        summary = Summary()
+        while not self.stop.is_set() and (limit is None or summary.handled < limit):
+            size = self.batch if limit is None else min(self.batch, limit - summary.handled)
+            claimed = self.store.claim_messages(self.worker, self.clock(), size, self.lease)
+            if not claimed:
+                break
+            for index, message in enumerate(claimed):
+                if self.stop.is_set():
+                    self._give_back(claimed[index:])
+                    break
+                settled = self.handle(message)
+                summary.add(settled)
+                if report is not None:
+                    report(settled)
+        return summary
+
+    def preview(
+        self, limit: int | None = None, report: Callable[[Settled], None] | None = None
+    ) -> Summary:
+        """What a run would do now, with nothing claimed, reserved, sent or logged."""
+        summary = Summary()
+        now = self.clock()
+        due = [m for m in self.store.planned_messages(status="pending") if (m.due_at or 0) <= now]
+        for message in due[:limit]:
+            settled = self._preview(message, now)
+            summary.add(settled)
+            if report is not None:
+                report(settled)
+        return summary
+
+    def _give_back(self, messages: list[PlannedMessage]) -> None:
+        for message in messages:
+            due = message.due_at if message.due_at is not None else message.not_before
+            self.store.settle_message(message.id, self.worker, "pending", due_at=due)
+
+    # --- one message ------------------------------------------------------------------------
+
+    def handle(self, message: PlannedMessage) -> Settled:
+        now = self.clock()
+        prepared = self._prepare(message, now)
+        if isinstance(prepared, Settled):
+            return prepared
+        debtor, outbound, rendered = prepared
+        adapter = self.adapters[message.channel]
+        if message.attempt_id and self.store.attempt(message.attempt_id) is not None:
+            # A previous try reserved this message and may have sent it before it stopped.
+            found = adapter.find(outbound)
+            if found is not None and found.status == "accepted":
+                self._record_sent(message, message.attempt_id, found)
+                return self._settle(
+                    message, outbound.to, "sent", "provider", found.reason, None, found
+                )
+            if found is not None:  # the lookup itself failed: sending again might send twice
+                why = f"lookup-{found.code or found.status}"
+                return self._defer(
+                    message, outbound.to, now + STORE_RETRY_SECONDS, why, found.reason
+                )
+            self._release(message.attempt_id, now)
+        # The attempt's id goes on the message before the reservation is made, so that a
+        # crash between the two leaves nothing the next try cannot account for.
+        attempt_id = f"{message.id}~{message.tries}"
+        if not self.store.settle_message(message.id, self.worker, "claimed", attempt_id=attempt_id):
+            return self._lost(message, outbound.to)
+        decision = self.ledger.reserve(
+            self._request(message, outbound.to, now, rendered), attempt_id=attempt_id
+        )
+        if not decision["allowed"]:
+            return self._refused(message, outbound.to, decision, now)
+        missing = self.templates.missing_disclosures(rendered, decision["required_content"])
+        if missing:
+            self._release(attempt_id, now)
+            detail = f"the rendered message lacks {', '.join(missing)}, which the rules require"
+            return self._settle(message, outbound.to, "closed", "missing-disclosure", detail)
+        result = adapter.send(outbound)
+        return self._answered(message, debtor, outbound, attempt_id, result, now)
+
+    def _prepare(
+        self, message: PlannedMessage, now: float
+    ) -> tuple[Debtor, OutboundMessage, Rendered] | Settled:
+        """The debtor, the rendered message and what goes to the provider, or why not."""
+        config = self.channels.get(message.channel)
+        if config is None or message.channel not in self.adapters:
+            detail = f"no channel file configures `{message.channel}`"
+            return self._settle(message, message.to, "closed", "no-channel", detail)
+        try:
+            debtor = self.store.debtor(message.debtor_id)
+        except NotFound as exc:
+            return self._settle(message, message.to, "closed", "unknown-record", str(exc))
+        except StoreError as exc:
+            return self._defer(
+                message, message.to, now + STORE_RETRY_SECONDS, "store-unavailable", str(exc)
+            )
+        to = message.to or default_contact(debtor, message.channel)
+        if to is None:
+            detail = f"the debtor has no contact point for {message.channel}"
+            return self._settle(message, None, "closed", "no-contact-point", detail)
+        try:
+            rendered = self._render(message, debtor, config, to, now)
+        except TemplateError as exc:
+            return self._settle(message, to, "closed", "template", str(exc))
+        outbound = OutboundMessage(
+            message_id=message.id,
+            idempotency_key=message.id,
+            channel=message.channel,
+            to=to,
+            text=rendered.text,
+            subject=rendered.subject,
+            html=rendered.html,
+            twiml=rendered.twiml,
+            headers=dict(rendered.headers),
+            metadata={"message_id": message.id},
+        )
+        return debtor, outbound, rendered
+
+    def _render(
+        self, message: PlannedMessage, debtor: Debtor, config: ChannelConfig, to: str, now: float
+    ) -> Rendered:
+        variables = dict(message.variables)
+        language = str(variables.pop("language", None) or debtor.language or "en")
+        if debtor.first_name is not None:  # a template that greets by name needs one on file
+            variables.setdefault("first_name", debtor.first_name)
+        link = None
+        if message.channel == "email" and config.unsubscribe_url:
+            claim = UnsubscribeClaim(debtor.id, message.channel, to, now)
+            link = unsubscribe_url(
+                config.unsubscribe_url, unsubscribe_token(self.signing_key, claim)
+            )
+        return self.templates.render(
+            message.template,
+            message.channel,
+            language,
+            variables,
+            unsubscribe_url=link,
+            segment_budget=config.segment_budget if message.channel == "sms" else None,
+        )
+
+    def _request(
+        self, message: PlannedMessage, to: str, now: float, rendered: Rendered
+    ) -> dict[str, Any]:
+        return {
+            "debtor_id": message.debtor_id,
+            "debt_id": message.debt_id,
+            "channel": message.channel,
+            "to": to,
+            "at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(),
+            "purpose": self.templates.purpose(rendered.kind),
+            # What dispatch places is automated: texts, and calls in an artificial voice.
+            "automated": message.channel in ("sms", "call"),
+        }
+
+    def _refused(
+        self, message: PlannedMessage, to: str, decision: Mapping[str, Any], now: float
+    ) -> Settled:
+        rule, detail = binding_reason(decision)
+        if rule == "store-unavailable":
+            return self._defer(message, to, now + STORE_RETRY_SECONDS, rule, detail)
+        following = decision.get("next_allowed_at")
+        if following:
+            when = dt.datetime.fromisoformat(str(following).replace("Z", "+00:00")).timestamp()
+            return self._defer(message, to, when, rule, detail)
+        return self._settle(message, to, "closed", rule, detail)
+
+    def _answered(
+        self,
+        message: PlannedMessage,
+        debtor: Debtor,
+        outbound: OutboundMessage,
+        attempt_id: str,
+        result: SendResult,
+        now: float,
+    ) -> Settled:
+        why = result.code or result.status
+        if result.status == "accepted":
+            self._record_sent(message, attempt_id, result)
+            return self._settle(
+                message, outbound.to, "sent", "provider", result.reason, None, result
+            )
+        if result.status == "permanent":
+            failed = "not_connected" if message.channel == "call" else "failed"
+            self._quietly(
+                lambda: self.store.record_outcome(attempt_id, failed, key=f"{attempt_id}:outcome")
+            )
+            if result.opted_out:
+                opt_out = OptOut.model_validate(
+                    {"channel": message.channel, "to": outbound.to, "at": iso(now)}
+                )
+                self._quietly(
+                    lambda: self.store.record_opt_out(
+                        debtor.id, opt_out, key=f"{attempt_id}:opt-out"
+                    )
+                )
+            return self._settle(message, outbound.to, "failed", why, result.reason)
+        policy = self.channels[message.channel].retry
+        if policy.exhausted(message.tries):
+            detail = f"{result.reason} (gave up after {message.tries} tries)"
+            return self._settle(message, outbound.to, "failed", why, detail)
+        wait = max(policy.delay(message.tries, self.rng), result.retry_after or 0.0)
+        return self._defer(message, outbound.to, now + wait, why, result.reason)
+
+    def _record_sent(self, message: PlannedMessage, attempt_id: str, result: SendResult) -> None:
+        """A text or an email is sent once the provider takes it; a call's outcome comes
+        later, from the provider's status callback."""
+        if message.channel != "call":
+            self._quietly(
+                lambda: self.store.record_outcome(attempt_id, "sent", key=f"{attempt_id}:outcome")
+            )
+
+    # --- settling ---------------------------------------------------------------------------
+
+    def _settle(
+        self,
+        message: PlannedMessage,
+        to: str | None,
+        result: str,
+        why: str,
+        detail: str = "",
+        due_at: float | None = None,
+        answer: SendResult | None = None,
+    ) -> Settled:
+        status = {"deferred": "pending"}.get(result, result)
+        kept = self.store.settle_message(
+            message.id,
+            self.worker,
+            status,
+            due_at=due_at,
+            reason=f"{why}: {mask_text(detail)}" if detail else why,
+            provider_id=answer.provider_id if answer is not None else None,
+        )
+        if not kept:
+            return self._lost(message, to)
+        return Settled(
+            message.id, message.debtor_id, message.channel, to, result, why, detail, due_at
+        )
+
+    def _lost(self, message: PlannedMessage, to: str | None) -> Settled:
+        """Another worker took the message over (this one's claim expired): it is theirs."""
+        return Settled(message.id, message.debtor_id, message.channel, to, "returned", "claim-lost")
+
+    def _defer(
+        self, message: PlannedMessage, to: str | None, due_at: float, why: str, detail: str
+    ) -> Settled:
+        return self._settle(message, to, "deferred", why, detail, due_at)
+
+    def _release(self, attempt_id: str, now: float) -> None:
+        """Withdraw a reservation that was not sent; one too old to withdraw still counts."""
+        self._quietly(lambda: self.ledger.release(attempt_id, now))
+
+    @staticmethod
+    def _quietly(write: Callable[[], object]) -> None:
+        """A follow-up record that must not undo what was sent: an unknown attempt (already
+        released) or a ledger hiccup is left for the audit rather than retried here."""
+        with contextlib.suppress(StoreError):
+            write()
+
+    # --- dry runs ---------------------------------------------------------------------------
+
+    def _preview(self, message: PlannedMessage, now: float) -> Settled:
+        try:
+            debtor = self.store.debtor(message.debtor_id)
+        except StoreError as exc:
+            return Settled(
+                message.id,
+                message.debtor_id,
+                message.channel,
+                message.to,
+                "closed",
+                "unknown-record",
+                str(exc),
+            )
+        config = self.channels.get(message.channel)
+        to = message.to or default_contact(debtor, message.channel)
+        if config is None or to is None:
+            why = "no-channel" if config is None else "no-contact-point"
+            return Settled(message.id, debtor.id, message.channel, to, "closed", why)
+        try:
+            rendered = self._render(message, debtor, config, to, now)
+        except TemplateError as exc:
+            return Settled(
+                message.id, debtor.id, message.channel, to, "closed", "template", str(exc)
+            )
+        decision = self.ledger.preview(self._request(message, to, now, rendered))
+        if not decision["allowed"]:
+            rule, detail = binding_reason(decision)
+            following = decision.get("next_allowed_at")
+            result = "deferred" if following else "closed"
+            due = (
+                dt.datetime.fromisoformat(str(following).replace("Z", "+00:00")).timestamp()
+                if following
+                else None
+            )
+            return Settled(
+                message.id,
+                debtor.id,
+                message.channel,
+                to,
+                result,
+                rule,
+                detail,
+                due,
+            )
+        missing = self.templates.missing_disclosures(rendered, decision["required_content"])
+        if missing:
+            return Settled(
+                message.id,
+                debtor.id,
+                message.channel,
+                to,
+                "closed",
+                "missing-disclosure",
+                ", ".join(missing),
+            )
+        return Settled(message.id, debtor.id, message.channel, to, "sent", "dry-run")
