@@ -90,10 +90,14 @@ def seed(store: Store, debtors: int) -> None:
             }
         )
         store.put_debtor(debtor)
-        store.put_debt(debtor.id, Debt(id=f"D-{number}", type="credit_card", actor="debt_collector"))
+        store.put_debt(
+            debtor.id, Debt(id=f"D-{number}", type="credit_card", actor="debt_collector")
+        )
 
 
-def message(number: int, channel: str, template: str = "payment_reminder", **changes: Any) -> PlannedMessage:
+def message(
+    number: int, channel: str, template: str = "payment_reminder", **changes: Any
+) -> PlannedMessage:
     values: dict[str, Any] = {
         "id": f"M-{channel}-{number}",
         "debtor_id": f"C-{number}",

@@ -66,7 +66,9 @@ def dispatcher(
 ) -> Dispatcher:
     channels = load_channels(channel_files(tmp_path / "channels"))
     env = environment(twilio.base_url, sendgrid.base_url)
-    adapters = {name: adapter_for(c, env, outbox=tmp_path / "outbox") for name, c in channels.items()}
+    adapters = {
+        name: adapter_for(c, env, outbox=tmp_path / "outbox") for name, c in channels.items()
+    }
     return Dispatcher(
         Ledger(RULES, store),
         TemplateSet(templates),
