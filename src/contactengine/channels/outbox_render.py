@@ -17,8 +17,9 @@ from contactengine.channels.content import call_twiml, email_headers, tracking_a
 from contactengine.channels.message import OutboundMessage
 from contactengine.channels.segments import count_segments
 
-# UTF-8 headers and 8-bit bodies keep the file readable as plain text.
-_READABLE = policy.default.clone(utf8=True)
+# UTF-8 headers and 8-bit bodies keep the file readable as plain text; long header values
+# (an unsubscribe link) stay on one line rather than being folded into encoded words.
+_READABLE = policy.default.clone(utf8=True, max_line_length=None)
 
 
 def render(config: ChannelConfig, message: OutboundMessage, now: float) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import re
 import signal
@@ -30,7 +31,7 @@ from contactengine.dispatch.unsubscribe import signing_key
 from contactengine.engine.ledger import Ledger
 from contactengine.language.diagnostics import render_all_human
 from contactengine.language.loader import load_paths
-from contactengine.store.base import ConflictingKey, NotFound, StoreError
+from contactengine.store.base import ConflictingKey, NotFound, PlannedMessage, Store, StoreError
 from contactengine.store.connect import open_store
 from contactengine.templates import TemplateError, TemplateSet
 
@@ -90,9 +91,10 @@ def add_db_load(parser: argparse.ArgumentParser) -> None:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    lines: dict[str, int] = {}
     try:
         templates = TemplateSet(args.templates)
-        messages = read_plan(args.file, frozenset(templates.kinds()))
+        messages = read_plan(args.file, frozenset(templates.kinds()), lines)
     except FileNotFoundError as exc:
         return _unusable(f"no such file: {exc.filename}")
     except TemplateError as exc:
@@ -105,8 +107,17 @@ def _plan(args: argparse.Namespace) -> int:
     store = open_store(args.database)
     try:
         added = store.plan_messages(messages)
-    except (NotFound, ConflictingKey) as exc:
-        print(f"{args.file}: {exc}; nothing planned", file=sys.stderr)
+    except NotFound:
+        for message in _unknown_records(store, messages):
+            print(
+                f"{args.file}:line {lines[message.id]}: no debt `{message.debt_id}`"
+                f" for debtor `{message.debtor_id}` in the ledger",
+                file=sys.stderr,
+            )
+        print("nothing planned", file=sys.stderr)
+        return 1
+    except ConflictingKey as exc:
+        print(f"{args.file}:line {_line_of(exc, lines)}: {exc}; nothing planned", file=sys.stderr)
         return 1
     except StoreError as exc:
         return _unusable(str(exc))
@@ -114,6 +125,28 @@ def _plan(args: argparse.Namespace) -> int:
         store.close()
     print(f"planned {added} new messages ({len(messages) - added} already planned)")
     return 0
+
+
+def _unknown_records(store: Store, messages: list[PlannedMessage]) -> list[PlannedMessage]:
+    """The messages naming a debtor or debt the ledger does not have (the error path only)."""
+    known: dict[tuple[str, str], bool] = {}
+    unknown = []
+    for message in messages:
+        pair = (message.debtor_id, message.debt_id)
+        if pair not in known:
+            try:
+                store.snapshot(*pair, since=math.inf)
+                known[pair] = True
+            except NotFound:
+                known[pair] = False
+        if not known[pair]:
+            unknown.append(message)
+    return unknown
+
+
+def _line_of(exc: ConflictingKey, lines: dict[str, int]) -> str:
+    named = re.search(r"`([^`]+)`", str(exc))
+    return str(lines.get(named.group(1), "?")) if named else "?"
 
 
 # --- db load ------------------------------------------------------------------------------
@@ -162,10 +195,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         channels = load_channels(args.channels)
     except (TemplateError, ChannelConfigError) as exc:
         return _unusable(str(exc))
-    environment: dict[str, str] = {} if args.outbox_only else dict(os.environ)
+    if args.outbox_only:
+        channels = {n: c.model_copy(update={"provider": "outbox"}) for n, c in channels.items()}
     try:
         adapters = {
-            name: adapter_for(config, environment, outbox=args.outbox)
+            name: adapter_for(config, os.environ, outbox=args.outbox)
             for name, config in channels.items()
         }
     except ChannelConfigError as exc:

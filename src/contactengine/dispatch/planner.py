@@ -46,9 +46,14 @@ class PlanError(ValueError):
 
 
 def read_plan(
-    path: Path | str, known_templates: frozenset[str] | None = None
+    path: Path | str,
+    known_templates: frozenset[str] | None = None,
+    lines: dict[str, int] | None = None,
 ) -> list[PlannedMessage]:
-    """The planned messages in a `.csv` or `.jsonl` file; `PlanError` lists every bad row."""
+    """The planned messages in a `.csv` or `.jsonl` file; `PlanError` lists every bad row.
+
+    `lines`, when given, is filled with each message's line, for errors found later.
+    """
     source = str(path)
     text = Path(path).read_text(encoding="utf-8")
     rows = _csv_rows(text) if source.endswith(".csv") else _jsonl_rows(text)
@@ -71,6 +76,8 @@ def read_plan(
             continue
         seen[message.id] = line
         messages.append(message)
+    if lines is not None:
+        lines.update(seen)
     if problems:
         raise PlanError(source, problems)
     return messages
