@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,26 @@ def test_dispatch_refuses_an_unusable_invocation(tmp_path: Path) -> None:
     assert both.returncode == 2 and "--now fixes the clock" in both.stderr
     interval = cli("dispatch", "--every", "soon", cwd=tmp_path)
     assert interval.returncode == 2 and "is not an interval" in interval.stderr
+
+
+def test_sigterm_stops_a_dispatch_that_runs_every_interval(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.db"
+    cli("db", "load", str(ROOT / "examples/ledger.jsonl"), cwd=ROOT, database=ledger)
+    cli("plan", str(ROOT / "examples/plan.csv"), cwd=ROOT, database=ledger)
+    run = subprocess.Popen(
+        [
+            sys.executable, "-m", "contactengine.cli.main", "dispatch", "--every", "1s",
+            "--outbox-only", "--outbox", str(tmp_path / "outbox"), "--format", "json",
+            "--database", str(ledger), "--log", str(tmp_path / "log.jsonl"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert run.stdout is not None
+    first = json.loads(run.stdout.readline())  # one run done, waiting for the next
+    assert first["dry_run"] is False
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=20) == 0
+    handled = sum(1 for _ in (tmp_path / "log.jsonl").read_text().splitlines())
+    assert handled >= 1
