@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 import contactengine.channels as channels
 from contactengine.channels import (
@@ -30,6 +31,7 @@ from contactengine.channels import (
     adapter_for,
     check_channels,
     load_channels,
+    twilio_lookup,
 )
 from contactengine.channels.ratelimit import TokenBucket
 from contactengine.channels.retry_after import from_reset_time, from_retry_after
@@ -42,6 +44,7 @@ from tests.stubs import twilio_stub as tw
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = 1_800_000_000.0
+DAY = 24 * 3600.0
 TO = "+16175550100"
 EMAIL = "jo.debtor@example.com"
 
@@ -63,7 +66,7 @@ class FakeClock:
 
 @pytest.fixture
 def twilio() -> Iterator[TwilioStub]:
-    with TwilioStub() as stub:
+    with TwilioStub(clock=lambda: NOW) as stub:  # the adapters' wall clock starts at NOW
         yield stub
 
 
@@ -536,24 +539,33 @@ def test_wrong_twilio_credentials_are_a_permanent_configuration_problem(twilio: 
     assert "auth token" in result.reason
 
 
-def test_a_twilio_timeout_then_a_retry_makes_one_message(twilio: TwilioStub) -> None:
+def test_a_timed_out_text_is_found_rather_than_sent_again(twilio: TwilioStub) -> None:
     adapter = twilio_adapter(twilio, timeout_seconds=0.1)
     twilio.script(TO, Hang(0.5))
     first = adapter.send(text())
     assert (first.status, first.code) == ("transient", "timeout")
-    second = adapter.send(text())
-    assert second.status == "accepted"
-    assert len(twilio.sends) == 1 and second.provider_id == twilio.sends[0]["sid"]
-    assert [r.headers["i-twilio-idempotency-token"] for r in twilio.requests] == ["key-M-1"] * 2
+    found = adapter.find(text())
+    assert found is not None and found.status == "accepted"
+    assert len(twilio.sends) == 1 and found.provider_id == twilio.sends[0]["sid"]
+
+
+def test_the_stub_takes_a_repeated_idempotency_token_as_a_second_text(
+    twilio: TwilioStub,
+) -> None:
+    """Twilio does not document deduplicating on the token, so the stub assumes it does not."""
+    adapter = twilio_adapter(twilio)
+    first, second = adapter.send(text()), adapter.send(text())
+    assert first.provider_id != second.provider_id
+    assert [s["idempotency_token"] for s in twilio.sends] == ["key-M-1", "key-M-1"]
 
 
 def test_429_twice_then_accepted_is_one_message(twilio: TwilioStub) -> None:
     adapter = twilio_adapter(twilio)
     twilio.script(TO, tw.rate_limited(1), tw.rate_limited(1))
-    results = [adapter.send(text()) for _ in range(4)]
-    assert [r.status for r in results] == ["transient", "transient", "accepted", "accepted"]
-    assert results[2].provider_id == results[3].provider_id
-    assert len(twilio.requests) == 4 and len(twilio.sends) == 1
+    results = [adapter.send(text()) for _ in range(3)]
+    assert [r.status for r in results] == ["transient", "transient", "accepted"]
+    assert len(twilio.requests) == 3 and len(twilio.sends) == 1
+    assert results[2].provider_id == twilio.sends[0]["sid"]
 
 
 def test_500_once_then_accepted(twilio: TwilioStub) -> None:
@@ -573,10 +585,153 @@ def test_an_unreachable_twilio_is_transient() -> None:
     assert (result.status, result.code) == ("transient", "connection")
 
 
-def test_twilio_cannot_look_a_message_up(twilio: TwilioStub) -> None:
+# Looking a Twilio message up
+
+
+def test_a_text_lookup_lists_the_recipients_messages_from_our_number(twilio: TwilioStub) -> None:
+    assert twilio_adapter(twilio).find(text()) is None
+    [request] = twilio.requests
+    assert (request.method, request.path) == (
+        "GET",
+        f"/2010-04-01/Accounts/{tw.ACCOUNT_SID}/Messages.json",
+    )
+    assert request.query == {"To": TO, "From": "+15005550006", "PageSize": "1000"}
+    assert request.headers["authorization"] == "Basic " + _basic(tw.ACCOUNT_SID, tw.AUTH_TOKEN)
+    assert "i-twilio-idempotency-token" not in request.headers
+
+
+def test_a_call_lookup_lists_the_recipients_calls_from_our_number(twilio: TwilioStub) -> None:
+    assert twilio_adapter(twilio, channel="call").find(call()) is None
+    [request] = twilio.requests
+    assert (request.method, request.path) == (
+        "GET",
+        f"/2010-04-01/Accounts/{tw.ACCOUNT_SID}/Calls.json",
+    )
+    assert request.query == {"To": TO, "From": "+15005550006", "PageSize": "1000"}
+    assert request.headers["authorization"] == "Basic " + _basic(tw.ACCOUNT_SID, tw.AUTH_TOKEN)
+
+
+def test_find_sees_a_text_twilio_took(twilio: TwilioStub) -> None:
     adapter = twilio_adapter(twilio)
+    sent = adapter.send(text())
+    assert adapter.find(text()) == SendResult(
+        "accepted", provider_id=sent.provider_id, reason="Twilio has the text (sent)"
+    )
+
+
+def test_another_text_to_the_same_number_is_not_this_one(twilio: TwilioStub) -> None:
+    adapter = twilio_adapter(twilio)
+    adapter.send(text("M-1", body="Your payment plan is confirmed."))
+    assert adapter.find(text("M-2", body="Please call us.")) is None
+
+
+def test_a_text_still_in_twilios_queue_is_found(twilio: TwilioStub) -> None:
+    """A queued text has no `date_sent` yet: a `DateSent>` filter would hide it."""
+    twilio.queue_seconds = 600.0
+    adapter = twilio_adapter(twilio)
+    sent = adapter.send(text())
+    found = adapter.find(text())
+    assert found == SendResult(
+        "accepted", provider_id=sent.provider_id, reason="Twilio has the text (queued)"
+    )
+    dated = requests.get(
+        f"{twilio.base_url}/2010-04-01/Accounts/{tw.ACCOUNT_SID}/Messages.json",
+        params={"To": TO, "DateSent>": "2027-01-01"},
+        auth=(tw.ACCOUNT_SID, tw.AUTH_TOKEN),
+        timeout=5,
+    )
+    assert dated.json()["messages"] == []
+
+
+def test_a_text_older_than_the_lookback_is_not_this_one(twilio: TwilioStub) -> None:
+    adapter = twilio_adapter(twilio)
+    twilio.clock = lambda: NOW - 3 * DAY
     adapter.send(text())
     assert adapter.find(text()) is None
+    twilio.clock = lambda: NOW - 1 * DAY
+    adapter.send(text())
+    found = adapter.find(text())
+    assert found is not None and found.provider_id == twilio.sends[1]["sid"]
+
+
+def test_a_text_through_another_messaging_service_is_not_this_one(twilio: TwilioStub) -> None:
+    ours = twilio_adapter(twilio, from_number=None, messaging_service_sid="MG" + "ab" * 16)
+    theirs = twilio_adapter(twilio, from_number=None, messaging_service_sid="MG" + "cd" * 16)
+    theirs.send(text())
+    assert ours.find(text()) is None
+    assert twilio.requests[-1].query == {"To": TO, "PageSize": "1000"}
+    sent = ours.send(text())
+    found = ours.find(text())
+    assert found is not None and found.provider_id == sent.provider_id
+
+
+def test_any_recent_call_to_the_number_from_our_number_counts_as_this_one(
+    twilio: TwilioStub,
+) -> None:
+    """A call resource has no TwiML to compare: better to miss a call than to call twice."""
+    adapter = twilio_adapter(twilio, channel="call")
+    sent = adapter.send(call(twiml="<Response><Say>An earlier script.</Say></Response>"))
+    assert adapter.find(call("M-2")) == SendResult(
+        "accepted",
+        provider_id=sent.provider_id,
+        reason="Twilio has a call to the recipient (completed)",
+    )
+    other_number = OutboundMessage("M-3", "key-M-3", "call", "+16175550199", "Hello.")
+    assert adapter.find(other_number) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        pytest.param(tw.twilio_error(20003, 401), ("permanent", "20003", None), id="20003-auth"),
+        pytest.param(tw.twilio_error(20404, 404), ("permanent", "20404", None), id="20404"),
+        pytest.param(tw.rate_limited(7), ("transient", "20429", 7.0), id="20429-retry-after"),
+        pytest.param(tw.server_error(503), ("transient", "http-503", None), id="http-503"),
+        pytest.param(Reply(200, None), ("transient", "bad-response", None), id="empty-200"),
+        pytest.param(Reply(200, {"page": 0}), ("transient", "bad-response", None), id="no-list"),
+    ],
+)
+def test_a_failed_twilio_lookup_is_not_mistaken_for_never_sent(
+    twilio: TwilioStub, reply: Reply, expected: tuple[str, str, float | None]
+) -> None:
+    adapter = twilio_adapter(twilio)
+    adapter.send(text())
+    twilio.script(tw.LOOKUP, reply)
+    result = adapter.find(text())
+    assert result is not None
+    assert (result.status, result.code, result.retry_after) == expected and result.reason
+
+
+def test_a_lookup_that_times_out_or_cannot_connect_is_transient(twilio: TwilioStub) -> None:
+    twilio.script(tw.LOOKUP, Hang(0.5))
+    slow = twilio_adapter(twilio, timeout_seconds=0.1).find(text())
+    assert slow is not None and (slow.status, slow.code) == ("transient", "timeout")
+    environ = {
+        "TWILIO_ACCOUNT_SID": tw.ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": tw.AUTH_TOKEN,
+        "TWILIO_API_BASE_URL": closed_port_url(),
+    }
+    gone = adapter_for(config("sms"), environ).find(text())
+    assert gone is not None and (gone.status, gone.code) == ("transient", "connection")
+
+
+def test_a_list_longer_than_one_page_proves_nothing(
+    twilio: TwilioStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(twilio_lookup, "LOOKUP_LIMIT", 2)
+    adapter = twilio_adapter(twilio)
+    for number in range(3):
+        adapter.send(text(f"M-{number}", body=f"Reminder {number}."))
+    result = adapter.find(text("M-9", body="Never sent."))
+    assert result is not None and (result.status, result.code) == ("permanent", "list-too-long")
+    assert twilio.requests[-1].query["PageSize"] == "2"
+    found = adapter.find(text("M-2", body="Reminder 2."))  # on the first page: newest first
+    assert found is not None and found.status == "accepted"
+
+
+def test_a_message_the_channel_refuses_is_not_looked_up(twilio: TwilioStub) -> None:
+    assert twilio_adapter(twilio).find(text(to="617-555-0100")) is None
+    assert twilio.requests == []
 
 
 # SendGrid
@@ -887,8 +1042,8 @@ def test_a_stub_in_another_process_logs_every_send_once(tmp_path: Path) -> None:
     finally:
         stub.terminate()
         stub.wait(timeout=10)
-    sends = read_log(log, "send")
-    assert sorted(s["idempotency_token"] for s in sends) == ["key-M-1", "key-M-2"]
+    sends = read_log(log, "send")  # the repeated token makes a second send: Twilio may not dedupe
+    assert sorted(s["idempotency_token"] for s in sends) == ["key-M-1", "key-M-1", "key-M-2"]
     assert len(read_log(log, "request")) == 3
 
 

@@ -1,7 +1,7 @@
 """Loopback stand-ins for the providers, so the real SDKs are tested over real HTTP.
 
 `TwilioStub` and `SendGridStub` start on 127.0.0.1 at a free port (`with TwilioStub() as
-twilio:`), record every request and distinct send, take scripted failures per recipient
+twilio:`), record every request and every send, take scripted failures per recipient
 (`Reply`, `Hang`), and can append everything to a JSON Lines file read with `read_log`.
 `python -m tests.stubs twilio --log sends.jsonl` runs one in a process of its own.
 """

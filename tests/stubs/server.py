@@ -1,7 +1,7 @@
 """What every provider stub shares: a loopback HTTP server, a request log, scripted failures.
 
 A stub serves on 127.0.0.1 at a free port in a background thread. It keeps every request
-it received and every distinct send it accepted, in memory and, when given a path, as JSON
+it received and every send it accepted, in memory and, when given a path, as JSON
 Lines (`{"event": "request" | "send", ...}`), so a test in another process can read them.
 Failures are scripted per recipient and used up in order; a recipient with no script left
 is answered as the provider would answer a good request.

@@ -1,10 +1,10 @@
-"""Texts and calls through Twilio's official SDK, one send per idempotency key.
+"""Texts and calls through Twilio's official SDK, and the lookup of one already sent.
 
-Every request carries `I-Twilio-Idempotency-Token` set to the message's idempotency key,
-so a send retried after a timeout, or after a restart, repeats the same token rather than
-making a second message. Caveat: Twilio documents that header on the webhooks it sends
-us, and does not publish whether its REST API deduplicates on it. The stub honours it;
-dispatch should still claim a message before sending, so two workers never race on one.
+Every send carries `I-Twilio-Idempotency-Token` set to the message's idempotency key.
+Twilio documents that header on the webhooks it sends us, and does not publish whether
+its REST API deduplicates on it, so nothing here relies on it: after a crash or a timeout,
+dispatch asks `find` first, which searches Twilio's lists (`twilio_lookup`), and sends
+again only when Twilio shows no sign of the message.
 
 Both the header and the base URL go through a subclass of the SDK's own HTTP client:
 the SDK takes no per-call headers, and Twilio's documented way to reach another host (a
@@ -13,7 +13,9 @@ stub, a proxy, a staging gateway) is a custom HTTP client.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -25,6 +27,7 @@ from twilio.base.exceptions import (  # type: ignore[import-untyped, unused-igno
 from twilio.http.http_client import (  # type: ignore[import-untyped, unused-ignore]
     TwilioHttpClient,
 )
+from twilio.http.response import Response  # type: ignore[import-untyped, unused-ignore]
 from twilio.rest import Client  # type: ignore[import-untyped, unused-ignore]
 
 from contactengine.channels.clock import SYSTEM_CLOCK, Clock
@@ -39,16 +42,19 @@ from contactengine.channels.message import (
 from contactengine.channels.preflight import refusal
 from contactengine.channels.ratelimit import TokenBucket
 from contactengine.channels.twilio_errors import classify_twilio
+from contactengine.channels.twilio_lookup import find_earlier_try
 
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 TWILIO_API = "https://api.twilio.com"
 
+T = TypeVar("T")
+
 
 class _Transport(TwilioHttpClient):  # type: ignore[misc]
-    """The SDK's HTTP client for one send: adds the token, moves the host, keeps headers."""
+    """The SDK's HTTP client for one call: adds the token, moves the host, keeps headers."""
 
     def __init__(
-        self, token: str, base_url: str | None, timeout: float, session: requests.Session
+        self, token: str | None, base_url: str | None, timeout: float, session: requests.Session
     ) -> None:
         super().__init__(pool_connections=False, timeout=timeout)
         self.session = session
@@ -67,12 +73,13 @@ class _Transport(TwilioHttpClient):  # type: ignore[misc]
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
+        token = {IDEMPOTENCY_HEADER: self._token} if self._token is not None else {}
         response = super().request(
             method,
             self._rebased(url),
             params=params,
             data=data,
-            headers={**(headers or {}), IDEMPOTENCY_HEADER: self._token},
+            headers={**(headers or {}), **token},
             auth=auth,
             timeout=timeout,
             allow_redirects=allow_redirects,
@@ -115,12 +122,31 @@ class TwilioAdapter:
         if refused is not None:
             return refused
         self._bucket.acquire()
-        transport = _Transport(
-            message.idempotency_key, self._base_url, self._config.timeout_seconds, self._session
+        transport, client = self._client(message.idempotency_key)
+        return self._guarded(transport, lambda: self._sent(client, message))
+
+    def find(self, message: OutboundMessage) -> SendResult | None:
+        """Searches Twilio's messages or calls to the recipient for this message.
+
+        Which resources count as this message, and over what lookback, is told in
+        `twilio_lookup`. A failed search is classified as a failed send would be.
+        """
+        if refusal(self._config, message) is not None:
+            return None  # refused before any request: it never reached Twilio
+        transport, client = self._client(None)
+        now = self._clock.wall()
+        return self._guarded(
+            transport, lambda: find_earlier_try(client, self._config, message, now)
         )
-        client = Client(self._account_sid, self._auth_token, http_client=transport)
+
+    def _client(self, token: str | None) -> tuple[_Transport, Any]:
+        transport = _Transport(token, self._base_url, self._config.timeout_seconds, self._session)
+        return transport, Client(self._account_sid, self._auth_token, http_client=transport)
+
+    def _guarded(self, transport: _Transport, request: Callable[[], T]) -> T | SendResult:
+        """The request's own answer, or what went wrong with it, classified."""
         try:
-            resource = self._create(client, message)
+            return request()
         except (TwilioRestException, TwilioServiceException) as error:
             return self._refused(error, transport.response_headers)
         except requests.Timeout:
@@ -129,17 +155,15 @@ class TwilioAdapter:
         except requests.RequestException as error:
             return transient("connection", f"Twilio could not be reached ({type(error).__name__})")
         except (TwilioException, ValueError) as error:
-            # A 2xx whose body could not be read: the retry repeats the token, so it is safe.
+            listed = _unlisted(error)
+            if listed is not None:  # a list request Twilio refused
+                return classify_twilio(*listed, transport.response_headers, self._clock.wall())
+            # A 2xx whose body could not be read: dispatch looks the message up before a retry.
             return transient("bad-response", f"Twilio's answer could not be read ({error})")
+
+    def _sent(self, client: Any, message: OutboundMessage) -> SendResult:
+        resource = self._create(client, message)
         return accepted(str(resource.sid), f"Twilio {resource.status}")
-
-    def find(self, message: OutboundMessage) -> SendResult | None:
-        """None: Twilio keeps no caller reference to look a message up by.
-
-        Sending again is the way to settle it: the repeated idempotency token is what
-        keeps that second request from making a second message.
-        """
-        return None
 
     def _create(self, client: Any, message: OutboundMessage) -> Any:
         config = self._config
@@ -162,9 +186,31 @@ class TwilioAdapter:
 
     def _refused(self, error: Any, headers: dict[str, str]) -> SendResult:
         status = int(error.status)
-        code = error.code if isinstance(error.code, int) and error.code >= 10000 else None
+        code = _error_code(error.code)
         if isinstance(error, TwilioServiceException):
             said = str(error.detail or error.title or "")
         else:
             said = str(error.msg).removeprefix("Unable to create record").lstrip(": ")
         return classify_twilio(status, code, said, headers, self._clock.wall())
+
+
+def _unlisted(error: Exception) -> tuple[int, int | None, str] | None:
+    """HTTP status, error code and message of a list request Twilio answered with an error.
+
+    The SDK raises a bare `TwilioException("Unable to fetch page", response)` for those,
+    where a create raises `TwilioRestException`; the error body is read here instead.
+    """
+    response = error.args[1] if len(error.args) > 1 else None
+    if not isinstance(response, Response) or response.status_code < 300:
+        return None
+    try:
+        body = json.loads(response.text or "null")
+    except ValueError:
+        body = None
+    said = body if isinstance(body, dict) else {}
+    return int(response.status_code), _error_code(said.get("code")), str(said.get("message", ""))
+
+
+def _error_code(value: object) -> int | None:
+    """Twilio's own error code (five digits), not an HTTP status repeated in its place."""
+    return value if isinstance(value, int) and value >= 10000 else None

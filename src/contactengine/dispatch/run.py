@@ -6,13 +6,13 @@ this instant (`Ledger.reserve`: the check and the record are one transaction, so
 runs never exceed a cap), verify that the rendered text carries every disclosure the
 decision requires, send it, and record the provider's answer.
 
-Crash safety rests on three things. The attempt is recorded before the send, under an id
-the message already names. A message is sent with its own id as the idempotency key, so a
-resend after a crash or a timeout is recognised by the provider (Twilio) or looked up
-first (SendGrid, the outbox). And a message whose previous try did reserve an attempt is
-first asked about (`Adapter.find`): when the provider already has it, it is marked sent;
-when the lookup fails, it waits; otherwise that reservation is released and the message
-decided afresh, at the new instant.
+Crash safety rests on two things. The attempt is recorded before the send, under an id
+the message already names. And a message whose previous try did reserve an attempt is
+first asked about (`Adapter.find`: Twilio's message and call lists, SendGrid's activity
+search, the outbox's files): when the provider already has it, it is marked sent; when the
+lookup fails, it waits; otherwise that reservation is released and the message decided
+afresh, at the new instant. Every send also carries the message's id as an idempotency
+key, for the providers that honour one.
 """
 
 from __future__ import annotations
