@@ -107,6 +107,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE planned_messages ADD COLUMN provider_id TEXT;
         """,
     ),
+    (
+        4,
+        """
+        DROP INDEX planned_messages_due;
+        CREATE INDEX planned_messages_due ON planned_messages (status, due_at, id);
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -478,18 +478,33 @@ class SQLStore:
     def claim_messages(
         self, worker: str, now: float, limit: int, lease: float
     ) -> list[PlannedMessage]:
+        """Claims left by a dead worker (or this one, restarted) first, then due messages.
+
+        Two statements, each answered from an index in order and stopped at `limit`: one
+        statement with both conditions would sort every due message at every claim.
+        """
+        take = (
+            "UPDATE planned_messages SET status = 'claimed', claimed_by = ?,"
+            " claim_until = ?, tries = tries + 1, updated_at = ?"
+            " WHERE id IN (SELECT id FROM planned_messages WHERE {where}"
+            f" LIMIT ?{self.skip_locked}) RETURNING {MESSAGE_COLUMNS}"
+        )
+        changes = (worker, now + lease, time.time())
         with self._transaction() as db:
             rows = self._run(
                 db,
-                "UPDATE planned_messages SET status = 'claimed', claimed_by = ?,"
-                " claim_until = ?, tries = tries + 1, updated_at = ?"
-                " WHERE id IN (SELECT id FROM planned_messages"
-                " WHERE (status = 'pending' AND due_at <= ?)"
-                " OR (status = 'claimed' AND (claim_until <= ? OR claimed_by = ?))"
-                f" ORDER BY due_at, {self.by_id} LIMIT ?{self.skip_locked})"
-                f" RETURNING {MESSAGE_COLUMNS}",
-                (worker, now + lease, time.time(), now, now, worker, limit),
+                take.format(
+                    where="status = 'claimed' AND (claim_until <= ? OR claimed_by = ?)"
+                    " ORDER BY claim_until"
+                ),
+                (*changes, now, worker, limit),
             ).fetchall()
+            if len(rows) < limit:
+                rows += self._run(
+                    db,
+                    take.format(where="status = 'pending' AND due_at <= ? ORDER BY due_at, id"),
+                    (*changes, now, limit - len(rows)),
+                ).fetchall()
         claimed = [message_from_row(row) for row in rows]
         claimed.sort(key=lambda m: (m.due_at or 0.0, m.id.encode()))
         return claimed
