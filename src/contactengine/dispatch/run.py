@@ -330,9 +330,7 @@ class Dispatcher:
             )
         if result.status == "permanent":
             failed = "not_connected" if message.channel == "call" else "failed"
-            self._quietly(
-                lambda: self.store.record_outcome(attempt_id, failed, key=f"{attempt_id}:outcome")
-            )
+            self._quietly(lambda: self.store.record_outcome(attempt_id, failed))
             if result.opted_out:
                 opt_out = OptOut.model_validate(
                     {"channel": message.channel, "to": outbound.to, "at": iso(now)}
@@ -354,9 +352,7 @@ class Dispatcher:
         """A text or an email is sent once the provider takes it; a call's outcome comes
         later, from the provider's status callback."""
         if message.channel != "call":
-            self._quietly(
-                lambda: self.store.record_outcome(attempt_id, "sent", key=f"{attempt_id}:outcome")
-            )
+            self._quietly(lambda: self.store.record_outcome(attempt_id, "sent"))
 
     # --- settling ---------------------------------------------------------------------------
 

@@ -12,8 +12,9 @@ rollback (never left behind by a crashed client):
   reservations and profile updates block each other for no reason). The advisory lock is
   per debtor (two debtors whose ids hash alike merely take turns), never blocks readers,
   and is held only for the transaction. Every other write to a debtor's records (profile,
-  debts, consents, opt-outs, attempts, outcomes, flags) takes the same lock, so the reads
-  inside a reservation see no half-done change. These transactions run at READ COMMITTED
+  debts, consents, opt-outs, attempts, flags) takes the same lock, so the reads inside a
+  reservation see no half-done change. An outcome is one statement changing one row, so
+  it cannot be seen half-done and needs no lock. These transactions run at READ COMMITTED
   on purpose: each statement after the lock sees everything committed before the lock was
   granted (a REPEATABLE READ snapshot would be taken before the wait, and go stale).
 * `upgrade()` takes a fixed advisory lock inside the migration transaction, so processes
@@ -48,7 +49,7 @@ import math
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -152,6 +153,10 @@ class PostgresStore(SQLStore):
                 connection.close()
                 self._local.connection = None
             raise StoreUnavailable(f"the ledger did not answer: {_first_line(exc)}") from exc
+
+    def _single_write(self) -> AbstractContextManager[Connection]:
+        """In autocommit mode one statement is its own transaction: one round trip."""
+        return self._reader()
 
     @contextmanager
     def _reader(self) -> Iterator[Connection]:

@@ -112,6 +112,11 @@ class SQLStore:
         """The snapshot's rows, or None when there is no such debtor."""
         raise NotImplementedError
 
+    def _single_write(self) -> AbstractContextManager[Any]:
+        """Where a write of one statement runs: a transaction, unless the back end makes
+        each statement its own (one statement is atomic by itself)."""
+        return self._transaction()
+
     def _reader(self) -> AbstractContextManager[Any]:
         """Where a read outside a write runs: a read transaction, unless the back end's
         version of the read is one statement, which sees one consistent state by itself."""
@@ -233,21 +238,23 @@ class SQLStore:
         message_left: bool | None = None,
         key: str | None = None,
     ) -> None:
+        """Set what came of an attempt. Setting the same outcome again changes nothing, so
+        without a key this is one statement (one round trip on a server)."""
         payload = [attempt_id, outcome, message_left]
-        with self._transaction() as db:
-            if self._seen(db, key, "record_outcome", payload) is not None:
-                return
-            row = self._run(db, "SELECT debtor_id FROM attempts WHERE id = ?", (attempt_id,))
-            found = row.fetchone()
-            if found is None:
-                raise NotFound(f"no attempt `{attempt_id}`")
-            self._lock_debtor(db, found[0])
-            self._run(
-                db,
-                "UPDATE attempts SET outcome = ?, message_left = ? WHERE id = ?",
-                (outcome, _integer(message_left), attempt_id),
-            )
-            self._remember(db, key, "record_outcome", payload, True)
+        update = "UPDATE attempts SET outcome = ?, message_left = ? WHERE id = ? RETURNING id"
+        values = (outcome, _integer(message_left), attempt_id)
+        if key is None:
+            with self._single_write() as db:
+                found = self._run(db, update, values).fetchall()
+        else:
+            with self._transaction() as db:
+                if self._seen(db, key, "record_outcome", payload) is not None:
+                    return
+                found = self._run(db, update, values).fetchall()
+                if found:
+                    self._remember(db, key, "record_outcome", payload, True)
+        if not found:
+            raise NotFound(f"no attempt `{attempt_id}`")
 
     def release_attempt(self, attempt_id: str, now: float, window: float) -> tuple[str, bool]:
         with self._transaction() as db:
@@ -521,7 +528,7 @@ class SQLStore:
         provider_id: str | None = None,
     ) -> bool:
         check_settlement(status, due_at)
-        with self._transaction() as db:
+        with self._single_write() as db:
             changed = self._run(
                 db,
                 "UPDATE planned_messages SET status = ?, due_at = COALESCE(?, due_at),"
