@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from contactengine.channels import check_channels
 from contactengine.cli.dispatching import add_commands, add_db_load, load_ledger
+from contactengine.cli.serving import add_commands as add_serving_commands
 from contactengine.engine.evaluate import decide
 from contactengine.engine.explain import explain, render_explanation
 from contactengine.engine.facts import facts_from_request
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     explain_cmd.add_argument("--format", choices=("human", "json"), default="human")
     explain_cmd.set_defaults(run=_explain)
     add_commands(commands)
+    add_serving_commands(commands)
     return parser
 
 

@@ -138,6 +138,21 @@ class PlannedMessage:
         )
 
 
+API_SCOPES = ("read", "write")
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """An API key as the ledger keeps it: never the secret, only its digest."""
+
+    id: str
+    name: str
+    digest: str
+    scope: str
+    created_at: float
+    revoked_at: float | None = None
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the engine needs about one debtor and debt, read in one transaction."""
@@ -301,5 +316,13 @@ class Store(Protocol):
     def attempt(self, attempt_id: str) -> AttemptRecord | None:
         """One attempt by id, or None when there is none (never made, or released)."""
         ...
+
+    def put_api_key(self, record: ApiKeyRecord) -> None: ...
+
+    def api_key(self, key_id: str) -> ApiKeyRecord | None: ...
+
+    def api_keys(self) -> list[ApiKeyRecord]: ...
+
+    def revoke_api_key(self, key_id: str, at: float) -> bool: ...
 
     def close(self) -> None: ...

@@ -13,6 +13,7 @@ from typing import Any
 from contactengine.engine.facts import consent_fact, contact_kinds, opt_out_fact
 from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.store.base import (
+    ApiKeyRecord,
     AttemptRecord,
     ConflictingKey,
     Decider,
@@ -48,6 +49,7 @@ class MemoryStore:
         self._keys: dict[str, tuple[str, Any]] = {}
         self._log: list[LogEntry] = []
         self._messages: dict[str, PlannedMessage] = {}
+        self._api_keys: dict[str, ApiKeyRecord] = {}
 
     def upgrade(self) -> int:
         return LATEST
@@ -364,3 +366,25 @@ class MemoryStore:
                 and (status is None or m.status == status)
             ]
         return sorted(found, key=lambda m: (m.due_at or 0.0, m.id.encode()))
+
+    def put_api_key(self, record: ApiKeyRecord) -> None:
+        with self._lock:
+            if record.id in self._api_keys:
+                raise ConflictingKey(f"API key `{record.id}` exists")
+            self._api_keys[record.id] = record
+
+    def api_key(self, key_id: str) -> ApiKeyRecord | None:
+        with self._lock:
+            return self._api_keys.get(key_id)
+
+    def api_keys(self) -> list[ApiKeyRecord]:
+        with self._lock:
+            return sorted(self._api_keys.values(), key=lambda k: (k.created_at, k.id))
+
+    def revoke_api_key(self, key_id: str, at: float) -> bool:
+        with self._lock:
+            found = self._api_keys.get(key_id)
+            if found is None or found.revoked_at is not None:
+                return False
+            self._api_keys[key_id] = replace(found, revoked_at=at)
+            return True

@@ -114,6 +114,19 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX planned_messages_due ON planned_messages (status, due_at, id);
         """,
     ),
+    (
+        5,
+        """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            revoked_at REAL
+        );
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

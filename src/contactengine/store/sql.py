@@ -19,6 +19,7 @@ from typing import Any
 from contactengine.engine.facts import contact_kinds
 from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.store.base import (
+    ApiKeyRecord,
     AttemptRecord,
     ConflictingKey,
     Decider,
@@ -59,6 +60,7 @@ ATTEMPT_COLUMNS = (
 )
 CONSENT_COLUMNS = "channel, contact, given_at, revoked_at, source, given_to, kind"
 OPT_OUT_COLUMNS = "channel, contact, at"
+API_KEY_COLUMNS = "id, name, digest, scope, created_at, revoked_at"
 LOG_COLUMNS = "seq, at, debtor_id, decision_id, ruleset, facts, decision, prev_hash, hash"
 MESSAGE_COLUMNS = (
     "id, debtor_id, debt_id, channel, template, not_before, contact, variables, status,"
@@ -565,6 +567,47 @@ class SQLStore:
                 (debtor_id, debtor_id, status, status),
             ).fetchall()
         return [message_from_row(row) for row in rows]
+
+    # --- API keys -------------------------------------------------------------------------
+
+    def put_api_key(self, record: ApiKeyRecord) -> None:
+        with self._transaction() as db:
+            self._run(
+                db,
+                f"INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.name,
+                    record.digest,
+                    record.scope,
+                    record.created_at,
+                    record.revoked_at,
+                ),
+            )
+
+    def api_key(self, key_id: str) -> ApiKeyRecord | None:
+        with self._reader() as db:
+            row = self._run(
+                db, f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE id = ?", (key_id,)
+            ).fetchone()
+        return None if row is None else ApiKeyRecord(*row)
+
+    def api_keys(self) -> list[ApiKeyRecord]:
+        with self._reader() as db:
+            rows = self._run(
+                db, f"SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_at, id"
+            ).fetchall()
+        return [ApiKeyRecord(*row) for row in rows]
+
+    def revoke_api_key(self, key_id: str, at: float) -> bool:
+        with self._single_write() as db:
+            found = self._run(
+                db,
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
+                " RETURNING id",
+                (at, key_id),
+            ).fetchall()
+        return bool(found)
 
     # --- helpers ------------------------------------------------------------------------------
 

@@ -1,0 +1,404 @@
+"""The HTTP service (FastAPI): decisions, reservations and the ledger's writes, by API key.
+
+Errors are RFC 9457 problem details (`application/problem+json`) naming each bad field.
+Bodies over `max_body` bytes are refused before they are read. The access log names the
+method, the route (its template, not the path: ids are personal data), the status and
+the time taken, and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+
+from contactengine.api.keys import allows, authenticate
+from contactengine.engine.api import Engine
+from contactengine.engine.ledger import Ledger, LedgerRequest
+from contactengine.engine.models import (
+    Consent,
+    FieldError,
+    InconvenientTime,
+    OptOut,
+    RequestError,
+)
+from contactengine.language import vocabulary as v
+from contactengine.store.audit import export
+from contactengine.store.base import (
+    ApiKeyRecord,
+    AttemptRecord,
+    ConflictingKey,
+    NotFound,
+    PlannedMessage,
+    StoreError,
+)
+
+ACCESS = logging.getLogger("contactengine.access")
+MAX_BODY = 1_000_000  # bytes: a batch of 100 requests with long histories fits
+MAX_BATCH = 1_000
+PROBLEM = "application/problem+json"
+
+
+class Problem(Exception):
+    """An answer that is an error: status, a title, and what exactly is wrong."""
+
+    def __init__(
+        self, status: int, title: str, detail: str = "", errors: list[dict[str, str]] | None = None
+    ) -> None:
+        super().__init__(title)
+        self.status, self.title, self.detail, self.errors = status, title, detail, errors or []
+
+
+# --- request bodies -----------------------------------------------------------------------
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AttemptBody(_Body):
+    id: str = Field(min_length=1)
+    debtor_id: str = Field(min_length=1)
+    debt_ids: list[str] = Field(min_length=1)
+    channel: v.Channel
+    to: str | None = None
+    at: float | str
+    direction: v.Direction = "outbound"
+    outcome: v.Outcome | None = None
+    message_left: bool | None = None
+    purpose: v.Purpose | None = None
+    in_reply_to: str | None = None
+
+
+class OutcomeBody(_Body):
+    outcome: v.Outcome
+    message_left: bool | None = None
+
+
+class RevocationBody(_Body):
+    channel: v.Channel
+    to: str | None = None
+    at: str
+
+
+class FlagBody(_Body):
+    value: bool | list[str]
+
+
+class PlannedMessageBody(_Body):
+    id: str = Field(min_length=1)
+    debtor_id: str = Field(min_length=1)
+    debt_id: str = Field(min_length=1)
+    channel: v.Channel
+    template: str = Field(min_length=1)
+    not_before: str
+    to: str | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class PlanBody(_Body):
+    messages: list[PlannedMessageBody] = Field(min_length=1, max_length=10_000)
+
+
+# --- the application ----------------------------------------------------------------------
+
+
+def create_app(engine: Engine, ledger: Ledger, max_body: int = MAX_BODY) -> FastAPI:
+    app = FastAPI(
+        title="contactengine",
+        version="1",
+        description="Executable contact rules for debt-collection communications.",
+    )
+    store = ledger.store
+
+    def key(scope: str) -> Callable[..., ApiKeyRecord]:
+        def check(
+            authorization: Annotated[str | None, Header()] = None,
+            x_api_key: Annotated[str | None, Header()] = None,
+        ) -> ApiKeyRecord:
+            presented = x_api_key or (authorization or "").removeprefix("Bearer ").strip()
+            try:
+                record = authenticate(store, presented) if presented else None
+            except StoreError as exc:
+                raise Problem(503, "The ledger is unavailable", str(exc)) from exc
+            if record is None:
+                raise Problem(
+                    401, "Missing or unknown API key", "send `Authorization: Bearer <key>`"
+                )
+            if not allows(record, scope):
+                raise Problem(
+                    403, f"This key may not {scope}", f"the key `{record.id}` is for {record.scope}"
+                )
+            return record
+
+        return check
+
+    reader = Depends(key("read"))
+    writer = Depends(key("write"))
+
+    @app.middleware("http")
+    async def limits_and_access_log(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        began = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_body):
+            response: Response = _problem(
+                Problem(413, "Request body too large", f"at most {max_body} bytes")
+            )
+        else:
+            response = await call_next(request)
+        route = request.scope.get("route")
+        ACCESS.info(
+            "%s %s %s %.1fms",
+            request.method,
+            getattr(route, "path", "-"),
+            response.status_code,
+            (time.perf_counter() - began) * 1000,
+        )
+        return response
+
+    @app.exception_handler(Problem)
+    async def problem(request: Request, exc: Problem) -> Response:
+        return _problem(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": str(e["msg"])}
+            for e in exc.errors()
+        ]
+        return _problem(Problem(422, "Invalid request", "see `errors`", errors))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _problem(Problem(exc.status_code, str(exc.detail)))
+
+    # --- decisions ---------------------------------------------------------------------
+
+    @app.post("/v1/decisions", tags=["decisions"])
+    def decisions(body: dict[str, Any], _: ApiKeyRecord = reader) -> Any:
+        """One request (the decision contract) or `{"requests": [...]}`, up to 1,000.
+
+        A request naming `debtor_id` is decided from the ledger; one carrying `debtor`
+        from its own facts.
+        """
+        if "requests" in body:
+            batch = body["requests"]
+            if not isinstance(batch, list) or not 1 <= len(batch) <= MAX_BATCH:
+                raise Problem(422, "Invalid batch", f"`requests` is a list of 1 to {MAX_BATCH}")
+            return {"decisions": [_decide_one(engine, ledger, item, batch=True) for item in batch]}
+        return _decide_one(engine, ledger, body, batch=False)
+
+    @app.post("/v1/reservations", tags=["decisions"])
+    def reservations(body: LedgerRequest, _: ApiKeyRecord = writer) -> Any:
+        """Decide and, when allowed, record the attempt in one transaction."""
+        return ledger.reserve(body)
+
+    # --- the ledger's writes -------------------------------------------------------------
+
+    @app.post("/v1/attempts", status_code=201, tags=["ledger"])
+    def attempts(
+        body: AttemptBody,
+        _: ApiKeyRecord = writer,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        record = _attempt(body)
+        return {"id": _store(lambda: store.record_attempt(record, key=idempotency_key))}
+
+    @app.patch("/v1/attempts/{attempt_id}", tags=["ledger"])
+    def outcome(
+        attempt_id: str,
+        body: OutcomeBody,
+        _: ApiKeyRecord = writer,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        _store(
+            lambda: store.record_outcome(
+                attempt_id, body.outcome, body.message_left, key=idempotency_key
+            )
+        )
+        return {"id": attempt_id, "outcome": body.outcome}
+
+    @app.post("/v1/debtors/{debtor_id}/consents", status_code=201, tags=["ledger"])
+    def consents(
+        debtor_id: str,
+        body: Consent,
+        _: ApiKeyRecord = writer,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        _store(lambda: store.record_consent(debtor_id, body, key=idempotency_key))
+        return {"recorded": True}
+
+    @app.post("/v1/debtors/{debtor_id}/consents/revocations", tags=["ledger"])
+    def revocations(
+        debtor_id: str,
+        body: RevocationBody,
+        _: ApiKeyRecord = writer,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        at = _instant(body.at, "at")
+        revoked = _store(
+            lambda: store.revoke_consent(debtor_id, body.channel, body.to, at, key=idempotency_key)
+        )
+        return {"revoked": revoked}
+
+    @app.post("/v1/debtors/{debtor_id}/opt-outs", status_code=201, tags=["ledger"])
+    def opt_outs(
+        debtor_id: str,
+        body: OptOut,
+        _: ApiKeyRecord = writer,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        _store(lambda: store.record_opt_out(debtor_id, body, key=idempotency_key))
+        return {"recorded": True}
+
+    @app.put("/v1/debtors/{debtor_id}/flags/{flag}", tags=["ledger"])
+    def flags(debtor_id: str, flag: str, body: FlagBody, _: ApiKeyRecord = writer) -> Any:
+        try:
+            _store(lambda: store.set_flag(debtor_id, flag, body.value))
+        except ValueError as exc:
+            raise Problem(
+                422, "Invalid flag", str(exc), [{"field": "flag", "message": str(exc)}]
+            ) from exc
+        return {"flag": flag, "value": body.value}
+
+    @app.post("/v1/debtors/{debtor_id}/inconvenient-times", status_code=201, tags=["ledger"])
+    def inconvenient_time(
+        debtor_id: str,
+        body: InconvenientTime,
+        _: ApiKeyRecord = writer,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        _store(lambda: store.record_inconvenient_time(debtor_id, body, key=idempotency_key))
+        return {"recorded": True}
+
+    @app.put("/v1/debtors/{debtor_id}/inconvenient-times", tags=["ledger"])
+    def inconvenient_times(
+        debtor_id: str, body: list[InconvenientTime], _: ApiKeyRecord = writer
+    ) -> Any:
+        _store(lambda: store.set_inconvenient_times(debtor_id, body))
+        return {"recorded": len(body)}
+
+    @app.post("/v1/planned-messages", status_code=201, tags=["dispatch"])
+    def plan(body: PlanBody, _: ApiKeyRecord = writer) -> Any:
+        messages = [
+            PlannedMessage(
+                id=m.id,
+                debtor_id=m.debtor_id,
+                debt_id=m.debt_id,
+                channel=m.channel,
+                template=m.template,
+                not_before=_instant(m.not_before, f"messages.{n}.not_before"),
+                to=m.to,
+                variables=m.variables,
+            )
+            for n, m in enumerate(body.messages)
+        ]
+        return {"planned": _store(lambda: store.plan_messages(messages))}
+
+    @app.get("/v1/planned-messages", tags=["dispatch"])
+    def planned(
+        debtor_id: str | None = None, status: str | None = None, _: ApiKeyRecord = reader
+    ) -> Any:
+        found = _store(lambda: store.planned_messages(debtor_id, status))
+        return {"messages": [vars(m) for m in found]}
+
+    @app.get("/v1/debtors/{debtor_id}/history", tags=["ledger"])
+    def history(debtor_id: str, _: ApiKeyRecord = reader) -> Any:
+        """Every attempt on file, with the logged decision and rules that allowed it."""
+        _store(lambda: store.debtor(debtor_id))
+        return _store(lambda: export(store, debtor_id))
+
+    # --- health --------------------------------------------------------------------------
+
+    @app.get("/healthz", tags=["health"])
+    def health() -> Any:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def ready() -> Any:
+        try:
+            store.api_key("-")
+        except StoreError as exc:
+            raise Problem(503, "The ledger is unavailable", str(exc)) from exc
+        return {"status": "ready", "ruleset": ledger.ruleset.digest}
+
+    return app
+
+
+def _decide_one(engine: Engine, ledger: Ledger, item: Any, batch: bool) -> dict[str, Any]:
+    try:
+        if not isinstance(item, dict):
+            raise RequestError([FieldError(field="request", message="a request is a JSON object")])
+        if "debtor_id" in item:
+            return ledger.can_contact(item)
+        return engine.can_contact(item).model_dump(mode="json")
+    except RequestError as exc:
+        if batch:
+            return exc.to_json_dict()
+        raise Problem(
+            422, "Invalid request", "see `errors`", [e.model_dump() for e in exc.errors]
+        ) from exc
+
+
+def _store(write: Callable[[], Any]) -> Any:
+    """A ledger call, its failures as problems: unknown records, reused keys, an outage."""
+    try:
+        return write()
+    except NotFound as exc:
+        raise Problem(404, "Not found", str(exc)) from exc
+    except ConflictingKey as exc:
+        raise Problem(409, "Idempotency key reused", str(exc)) from exc
+    except StoreError as exc:
+        raise Problem(503, "The ledger is unavailable", str(exc)) from exc
+    except ValueError as exc:
+        raise Problem(422, "Invalid request", str(exc)) from exc
+
+
+def _attempt(body: AttemptBody) -> AttemptRecord:
+    at = body.at if isinstance(body.at, float) else _instant(str(body.at), "at")
+    try:
+        return AttemptRecord(
+            id=body.id,
+            debtor_id=body.debtor_id,
+            debt_ids=tuple(body.debt_ids),
+            channel=body.channel,
+            to=body.to,
+            at=at,
+            direction=body.direction,
+            outcome=body.outcome,
+            message_left=body.message_left,
+            purpose=body.purpose,
+            in_reply_to=body.in_reply_to,
+        )
+    except ValueError as exc:
+        raise Problem(422, "Invalid attempt", str(exc)) from exc
+
+
+def _instant(text: str, field: str) -> float:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        message = "an instant with its offset, such as 2026-06-08T14:00:00Z"
+        raise Problem(422, "Invalid request", message, [{"field": field, "message": message}])
+    return moment.timestamp()
+
+
+def _problem(problem: Problem) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": problem.title, "status": problem.status}
+    if problem.detail:
+        body["detail"] = problem.detail
+    if problem.errors:
+        body["errors"] = problem.errors
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM)
