@@ -216,3 +216,17 @@ def test_a_snapshot_reads_back_only_as_far_as_asked(store: Store) -> None:
         "A-4",
         "A-5",
     ]
+
+
+def test_webhooks_find_debtors_messages_and_events_seen(store: Store) -> None:
+    seed(store)
+    store.put_debtor(
+        debtor(id="C-2", phones=[{"number": "+16175550100", "kind": "landline"}], emails=[])
+    )
+    assert store.debtors_at("+16175550100") == ["C-1", "C-2"]  # a shared household line
+    assert store.debtors_at("PAT@example.com") == ["C-1"]
+    store.put_debtor(debtor(phones=[]))  # the number removed from the profile
+    assert store.debtors_at("+16175550100") == ["C-2"]
+    assert store.first_time("twilio:SM1:delivered", 1.0)
+    assert not store.first_time("twilio:SM1:delivered", 2.0)
+    assert store.message_by_provider_id("SM404") is None

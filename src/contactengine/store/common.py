@@ -43,6 +43,12 @@ def parse_profile(text: str) -> Debtor:
     return Debtor.model_validate_json(text)
 
 
+def contact_points(debtor: Debtor) -> list[str]:
+    """The phone numbers and email addresses a debtor can be found by, as facts compare them."""
+    points = [p.number for p in debtor.phones] + [e.address for e in debtor.emails]
+    return sorted({key for key in (contact_key(p) for p in points) if key})
+
+
 def profile_json(debtor: Debtor) -> str:
     """The profile as stored: records (consents, opt-outs) live in their own tables."""
     return debtor.model_copy(update={"consents": [], "opt_outs": []}).model_dump_json()

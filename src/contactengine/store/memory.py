@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from contactengine.engine.facts import consent_fact, contact_kinds, opt_out_fact
+from contactengine.engine.facts import consent_fact, contact_key, contact_kinds, opt_out_fact
 from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.store.base import (
     ApiKeyRecord,
@@ -27,6 +27,7 @@ from contactengine.store.base import (
 from contactengine.store.common import (
     GENESIS,
     check_key,
+    contact_points,
     entry_hash,
     event,
     fingerprint,
@@ -50,6 +51,7 @@ class MemoryStore:
         self._log: list[LogEntry] = []
         self._messages: dict[str, PlannedMessage] = {}
         self._api_keys: dict[str, ApiKeyRecord] = {}
+        self._events: dict[str, float] = {}
 
     def upgrade(self) -> int:
         return LATEST
@@ -387,4 +389,21 @@ class MemoryStore:
             if found is None or found.revoked_at is not None:
                 return False
             self._api_keys[key_id] = replace(found, revoked_at=at)
+            return True
+
+    def debtors_at(self, contact: str) -> list[str]:
+        wanted = contact_key(contact)
+        with self._lock:
+            return sorted(d.id for d in self._debtors.values() if wanted in contact_points(d))
+
+    def message_by_provider_id(self, provider_id: str) -> PlannedMessage | None:
+        with self._lock:
+            found = [m for m in self._messages.values() if m.provider_id == provider_id]
+        return copy.deepcopy(found[0]) if found else None
+
+    def first_time(self, key: str, now: float) -> bool:
+        with self._lock:
+            if key in self._events:
+                return False
+            self._events[key] = now
             return True

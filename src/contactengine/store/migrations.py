@@ -127,6 +127,21 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        6,
+        """
+        CREATE TABLE contact_points (
+            contact TEXT NOT NULL,
+            debtor_id TEXT NOT NULL REFERENCES debtors(id),
+            PRIMARY KEY (contact, debtor_id)
+        );
+        CREATE TABLE webhook_events (
+            key TEXT PRIMARY KEY,
+            received_at REAL NOT NULL
+        );
+        CREATE INDEX planned_messages_provider ON planned_messages (provider_id);
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from contactengine.engine.facts import contact_kinds
+from contactengine.engine.facts import contact_key, contact_kinds
 from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.store.base import (
     ApiKeyRecord,
@@ -37,6 +37,7 @@ from contactengine.store.common import (
     chained_body,
     check_key,
     consent_from_row,
+    contact_points,
     event_from_row,
     fingerprint,
     log_entry_from_row,
@@ -203,6 +204,13 @@ class SQLStore:
                 " ON CONFLICT (id) DO UPDATE SET profile = excluded.profile",
                 (debtor.id, profile_json(debtor)),
             )
+            self._run(db, "DELETE FROM contact_points WHERE debtor_id = ?", (debtor.id,))
+            for contact in contact_points(debtor):
+                self._run(
+                    db,
+                    "INSERT INTO contact_points (contact, debtor_id) VALUES (?, ?)",
+                    (contact, debtor.id),
+                )
             for consent in debtor.consents:
                 self._insert_consent(db, debtor.id, consent)
             for opt_out in debtor.opt_outs:
@@ -567,6 +575,36 @@ class SQLStore:
                 (debtor_id, debtor_id, status, status),
             ).fetchall()
         return [message_from_row(row) for row in rows]
+
+    # --- what webhooks look up ---------------------------------------------------------------
+
+    def debtors_at(self, contact: str) -> list[str]:
+        with self._reader() as db:
+            rows = self._run(
+                db,
+                "SELECT debtor_id FROM contact_points WHERE contact = ? ORDER BY debtor_id",
+                (contact_key(contact),),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def message_by_provider_id(self, provider_id: str) -> PlannedMessage | None:
+        with self._reader() as db:
+            row = self._run(
+                db,
+                f"SELECT {MESSAGE_COLUMNS} FROM planned_messages WHERE provider_id = ?",
+                (provider_id,),
+            ).fetchone()
+        return None if row is None else message_from_row(row)
+
+    def first_time(self, key: str, now: float) -> bool:
+        with self._single_write() as db:
+            rows = self._run(
+                db,
+                "INSERT INTO webhook_events (key, received_at) VALUES (?, ?)"
+                " ON CONFLICT (key) DO NOTHING RETURNING key",
+                (key, now),
+            ).fetchall()
+        return bool(rows)
 
     # --- API keys -------------------------------------------------------------------------
 
