@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from contactengine.api.keys import allows, authenticate
+from contactengine.api.webhooks import WebhookSettings, webhook_router
 from contactengine.engine.api import Engine
 from contactengine.engine.ledger import Ledger, LedgerRequest
 from contactengine.engine.models import (
@@ -111,7 +112,13 @@ class PlanBody(_Body):
 # --- the application ----------------------------------------------------------------------
 
 
-def create_app(engine: Engine, ledger: Ledger, max_body: int = MAX_BODY) -> FastAPI:
+def create_app(
+    engine: Engine,
+    ledger: Ledger,
+    webhooks: WebhookSettings | None = None,
+    max_body: int = MAX_BODY,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
     app = FastAPI(
         title="contactengine",
         version="1",
@@ -317,6 +324,9 @@ def create_app(engine: Engine, ledger: Ledger, max_body: int = MAX_BODY) -> Fast
         """Every attempt on file, with the logged decision and rules that allowed it."""
         _store(lambda: store.debtor(debtor_id))
         return _store(lambda: export(store, debtor_id))
+
+    if webhooks is not None:
+        app.include_router(webhook_router(ledger, webhooks, clock))
 
     # --- health --------------------------------------------------------------------------
 

@@ -41,6 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from contactengine.api.app import create_app
+    from contactengine.api.webhooks import WebhookSettings
+    from contactengine.dispatch.unsubscribe import signing_key
 
     loaded = load_paths(list(args.rules or ["rules"]))
     if loaded.ruleset is None:
@@ -52,7 +54,8 @@ def _serve(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"contactengine: {exc}", file=sys.stderr)
         return 2
-    app = create_app(Engine(loaded.ruleset), Ledger(loaded.ruleset, store))
+    webhooks = WebhookSettings.from_environment(signing_key=signing_key())
+    app = create_app(Engine(loaded.ruleset), Ledger(loaded.ruleset, store), webhooks)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
     return 0

@@ -396,6 +396,15 @@ class MemoryStore:
         with self._lock:
             return sorted(d.id for d in self._debtors.values() if wanted in contact_points(d))
 
+    def debts_of(self, debtor_id: str) -> list[str]:
+        with self._lock:
+            return sorted(i for i, (owner, _) in self._debts.items() if owner == debtor_id)
+
+    def planned_message(self, message_id: str) -> PlannedMessage | None:
+        with self._lock:
+            found = self._messages.get(message_id)
+        return copy.deepcopy(found) if found is not None else None
+
     def message_by_provider_id(self, provider_id: str) -> PlannedMessage | None:
         with self._lock:
             found = [m for m in self._messages.values() if m.provider_id == provider_id]

@@ -587,6 +587,20 @@ class SQLStore:
             ).fetchall()
         return [str(row[0]) for row in rows]
 
+    def debts_of(self, debtor_id: str) -> list[str]:
+        with self._reader() as db:
+            rows = self._run(
+                db, "SELECT id FROM debts WHERE debtor_id = ? ORDER BY id", (debtor_id,)
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def planned_message(self, message_id: str) -> PlannedMessage | None:
+        with self._reader() as db:
+            row = self._run(
+                db, f"SELECT {MESSAGE_COLUMNS} FROM planned_messages WHERE id = ?", (message_id,)
+            ).fetchone()
+        return None if row is None else message_from_row(row)
+
     def message_by_provider_id(self, provider_id: str) -> PlannedMessage | None:
         with self._reader() as db:
             row = self._run(

@@ -1,0 +1,1 @@
+"""Webhooks from Twilio and SendGrid: trusting who sent them, and acting on each once."""
