@@ -1,11 +1,12 @@
 """Provider webhooks: the consumer's replies and the providers' reports, acted on at once.
 
-Every request is verified before anything is read into the ledger: Twilio's
-`X-Twilio-Signature` over the public URL and the form, SendGrid's ECDSA signature over the
-timestamp and the raw body, our own HMAC on unsubscribe links. What fails verification gets
+A webhook is served only when its secret is configured (`WebhookSettings`): one that
+cannot verify what it receives does not exist. Every request is verified before anything
+is read into the ledger: Twilio's `X-Twilio-Signature` over the public URL and the form,
+SendGrid's ECDSA signature over the timestamp and the raw body, our own HMAC on
+unsubscribe links. What fails verification gets
 a 403 and leaves no trace. Each provider event is acted on once (`Store.first_time`), so a
-provider retrying the same event changes nothing twice. A webhook whose secret is not
-configured answers 503: it never accepts what it cannot verify.
+provider retrying the same event changes nothing twice.
 """
 
 from __future__ import annotations
@@ -113,7 +114,9 @@ def webhook_router(
             raise Refused(403, str(exc)) from exc
         return form
 
-    @router.post("/webhooks/twilio/sms")
+    twilio = bool(settings.twilio_auth_token and settings.public_url)
+
+    @_when(twilio, router.post("/webhooks/twilio/sms"))
     async def inbound_sms(request: Request) -> Response:
         """A text from a consumer: a revocation, a request for help, or a message."""
         try:
@@ -154,7 +157,7 @@ def webhook_router(
         )
         return Response(_twiml(reply), media_type=TWIML)
 
-    @router.post("/webhooks/twilio/status")
+    @_when(twilio, router.post("/webhooks/twilio/status"))
     async def twilio_status(request: Request) -> Response:
         """A text's or a call's progress: the attempt's outcome."""
         try:
@@ -175,7 +178,7 @@ def webhook_router(
             return Response(status_code=503)
         return Response(status_code=204)
 
-    @router.post("/webhooks/sendgrid/events")
+    @_when(bool(settings.sendgrid_public_key), router.post("/webhooks/sendgrid/events"))
     async def sendgrid_events(request: Request) -> Response:
         """Bounces, drops, deliveries, unsubscribes and spam reports."""
         if not settings.sendgrid_public_key:
@@ -208,7 +211,9 @@ def webhook_router(
             return Response(status_code=503)
         return Response(status_code=204)
 
-    @router.get("/unsubscribe", response_class=HTMLResponse)
+    unsubscribing = settings.signing_key is not None
+
+    @_when(unsubscribing, router.get("/unsubscribe", response_class=HTMLResponse))
     def unsubscribe_page(token: str = "") -> Response:
         """A link followed in a browser: ask before acting (link scanners follow links)."""
         if settings.signing_key is None:
@@ -223,7 +228,7 @@ def webhook_router(
             "<button type='submit'>Unsubscribe</button></form>"
         )
 
-    @router.post("/unsubscribe")
+    @_when(unsubscribing, router.post("/unsubscribe"))
     async def unsubscribe(request: Request, token: str = "") -> Response:
         """RFC 8058 one-click: the mail client posts `List-Unsubscribe=One-Click`."""
         if settings.signing_key is None:
@@ -253,6 +258,14 @@ async def _form(request: Request) -> dict[str, str]:
         return dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
     except (UnicodeDecodeError, ValueError) as exc:
         raise Refused(400, "the body is not a form") from exc
+
+
+Handler = Callable[..., Any]
+
+
+def _when(enabled: bool, register: Callable[[Handler], Handler]) -> Callable[[Handler], Handler]:
+    """Register the route only when it can verify its requests."""
+    return register if enabled else (lambda handler: handler)
 
 
 def _record_inbound(store: Any, debtor_id: str, form: Mapping[str, str], now: float) -> None:

@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from contactengine.engine.evaluate import decide, decision_id, refusal
 from contactengine.engine.facts import (
@@ -42,8 +42,8 @@ class LedgerRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    debtor_id: str
-    debt_id: str
+    debtor_id: str = Field(min_length=1)
+    debt_id: str = Field(min_length=1)
     channel: Channel
     to: str | None = None
     at: AwareDatetime
