@@ -9,6 +9,7 @@ the time taken, and nothing else.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -126,8 +127,8 @@ def create_app(
     )
     store = ledger.store
 
-    def key(scope: str) -> Callable[..., ApiKeyRecord]:
-        def check(
+    def key(scope: str) -> Callable[..., Awaitable[ApiKeyRecord]]:
+        async def check(
             authorization: Annotated[str | None, Header()] = None,
             x_api_key: Annotated[str | None, Header()] = None,
         ) -> ApiKeyRecord:
@@ -151,27 +152,7 @@ def create_app(
     reader = Depends(key("read"))
     writer = Depends(key("write"))
 
-    @app.middleware("http")
-    async def limits_and_access_log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        began = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_body):
-            response: Response = _problem(
-                Problem(413, "Request body too large", f"at most {max_body} bytes")
-            )
-        else:
-            response = await call_next(request)
-        route = request.scope.get("route")
-        ACCESS.info(
-            "%s %s %s %.1fms",
-            request.method,
-            getattr(route, "path", "-"),
-            response.status_code,
-            (time.perf_counter() - began) * 1000,
-        )
-        return response
+    app.add_middleware(Guard, max_body=max_body)
 
     @app.exception_handler(Problem)
     async def problem(request: Request, exc: Problem) -> Response:
@@ -192,7 +173,7 @@ def create_app(
     # --- decisions ---------------------------------------------------------------------
 
     @app.post("/v1/decisions", tags=["decisions"])
-    def decisions(body: dict[str, Any], _: ApiKeyRecord = reader) -> Any:
+    async def decisions(body: dict[str, Any], _: ApiKeyRecord = reader) -> Response:
         """One request (the decision contract) or `{"requests": [...]}`, up to 1,000.
 
         A request naming `debtor_id` is decided from the ledger; one carrying `debtor`
@@ -202,8 +183,9 @@ def create_app(
             batch = body["requests"]
             if not isinstance(batch, list) or not 1 <= len(batch) <= MAX_BATCH:
                 raise Problem(422, "Invalid batch", f"`requests` is a list of 1 to {MAX_BATCH}")
-            return {"decisions": [_decide_one(engine, ledger, item, batch=True) for item in batch]}
-        return _decide_one(engine, ledger, body, batch=False)
+            decided = [_decide_one(engine, ledger, item, batch=True) for item in batch]
+            return _json({"decisions": decided})
+        return _json(_decide_one(engine, ledger, body, batch=False))
 
     @app.post("/v1/reservations", tags=["decisions"])
     def reservations(body: LedgerRequest, _: ApiKeyRecord = writer) -> Any:
@@ -403,6 +385,51 @@ def _instant(text: str, field: str) -> float:
         message = "an instant with its offset, such as 2026-06-08T14:00:00Z"
         raise Problem(422, "Invalid request", message, [{"field": field, "message": message}])
     return moment.timestamp()
+
+
+class Guard:
+    """Refuses bodies over the limit before they are read, and logs each request: method,
+    route template, status, time. Plain ASGI: the cheapest place for both."""
+
+    def __init__(self, app: Any, max_body: int) -> None:
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        status = 500
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            refusal = _problem(
+                Problem(413, "Request body too large", f"at most {self.max_body} bytes")
+            )
+            status = 413
+            await refusal(scope, receive, send)
+        else:
+
+            async def sending(message: Any) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            await self.app(scope, receive, sending)
+        if ACCESS.isEnabledFor(logging.INFO):
+            route = scope.get("route")
+            ACCESS.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                getattr(route, "path", "-"),
+                status,
+                (time.perf_counter() - began) * 1000,
+            )
+
+
+def _json(content: Any) -> Response:
+    """A JSON answer as is: the contract's dicts need no re-validation on the way out."""
+    return Response(json.dumps(content), media_type="application/json")
 
 
 def _problem(problem: Problem) -> JSONResponse:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from contactengine.api.keys import create_key
-from contactengine.engine.api import Engine
-from contactengine.engine.ledger import Ledger
 from contactengine.language.diagnostics import render_all_human
 from contactengine.language.loader import load_paths
 from contactengine.store.base import StoreError
+from contactengine.store.connect import ENVIRONMENT as DATABASE_ENVIRONMENT
 from contactengine.store.connect import open_store
 
 DATABASE_HELP = "ledger URL (default: $CONTACTENGINE_DATABASE_URL, else ./contactengine.db)"
@@ -25,7 +26,12 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="server processes")
     serve.add_argument("--database", help=DATABASE_HELP)
-    serve.add_argument("--rules", action="append", default=None, help="rules folder or file")
+    serve.add_argument(
+        "--rules",
+        action="append",
+        default=None,
+        help="rules folder or file (default: $CONTACTENGINE_RULES, else ./rules)",
+    )
     serve.set_defaults(run=_serve)
 
     keys = commands.add_parser("keys", help="API keys for the HTTP service")
@@ -38,13 +44,13 @@ def add_commands(commands: Any) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Check the rules and the ledger here, then let uvicorn start its workers."""
     import uvicorn
 
-    from contactengine.api.app import create_app
-    from contactengine.api.webhooks import WebhookSettings
-    from contactengine.dispatch.unsubscribe import signing_key
+    from contactengine.api.serve import RULES_ENVIRONMENT
 
-    loaded = load_paths(list(args.rules or ["rules"]))
+    rules = list(args.rules or (os.environ.get(RULES_ENVIRONMENT) or "rules").split(os.pathsep))
+    loaded = load_paths(rules)
     if loaded.ruleset is None:
         sys.stderr.write(render_all_human(loaded.diagnostics, loaded.sources))
         return 2
@@ -54,10 +60,21 @@ def _serve(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"contactengine: {exc}", file=sys.stderr)
         return 2
-    webhooks = WebhookSettings.from_environment(signing_key=signing_key())
-    app = create_app(Engine(loaded.ruleset), Ledger(loaded.ruleset, store), webhooks)
+    finally:
+        store.close()
+    os.environ[RULES_ENVIRONMENT] = os.pathsep.join(str(Path(r).resolve()) for r in rules)
+    if args.database:
+        os.environ[DATABASE_ENVIRONMENT] = args.database
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+    uvicorn.run(
+        "contactengine.api.serve:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        log_level="info",
+    )
     return 0
 
 
