@@ -234,3 +234,18 @@ def test_one_click_unsubscribe_needs_a_signed_token(hooks: Hooks) -> None:
     )
     assert hooks.http.post("/unsubscribe", params={"token": forged}).status_code == 400
     assert hooks.store.snapshot("C-1", "D-1").opt_outs == ()
+
+
+def test_malformed_or_oversized_bodies_get_a_4xx_and_leave_no_trace(hooks: Hooks) -> None:
+    before = ledger_rows(hooks.store)
+    huge = {"MessageSid": "SM7", "From": phone(0), "Body": "STOP " + "x" * 1_100_000}
+    assert hooks.twilio("/webhooks/twilio/sms", huge).status_code == 413
+    garbled = hooks.http.post(
+        "/webhooks/twilio/sms",
+        content=b"\xff\xfe=\x00",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"},
+    )
+    assert garbled.status_code == 400
+    not_json = hooks.sendgrid([], body=b"{not json")
+    assert not_json.status_code == 400  # signed, but not events
+    assert ledger_rows(hooks.store) == before
