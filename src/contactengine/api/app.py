@@ -31,6 +31,7 @@ from contactengine.engine.models import (
     InconvenientTime,
     OptOut,
     RequestError,
+    e164_or_none,
 )
 from contactengine.language import vocabulary as v
 from contactengine.store.audit import export
@@ -357,14 +358,21 @@ def _store(write: Callable[[], Any]) -> Any:
 
 
 def _attempt(body: AttemptBody) -> AttemptRecord:
+    """The attempt as the ledger keeps it: its contact point as decisions compare them."""
     at = body.at if isinstance(body.at, float) else _instant(str(body.at), "at")
+    to = body.to
+    if to is not None and body.channel != "letter":
+        to = to.lower() if body.channel == "email" else e164_or_none(to)
+        if to is None:
+            message = f"`{body.to}` is not a possible phone number in +E.164 form"
+            raise Problem(422, "Invalid attempt", message, [{"field": "to", "message": message}])
     try:
         return AttemptRecord(
             id=body.id,
             debtor_id=body.debtor_id,
             debt_ids=tuple(body.debt_ids),
             channel=body.channel,
-            to=body.to,
+            to=to,
             at=at,
             direction=body.direction,
             outcome=body.outcome,

@@ -56,7 +56,7 @@ class Phone(_Model):
     @field_validator("number")
     @classmethod
     def _e164(cls, value: str) -> str:
-        normalized = _e164_or_none(value)
+        normalized = e164_or_none(value)
         if normalized is None:
             raise ValueError(f"`{value}` is not a possible phone number in +E.164 form")
         return normalized
@@ -186,11 +186,11 @@ class ContactRequest(_Model):
 
 
 def _normalize_phone(value: str) -> str:
-    return _e164_or_none(value) or value
+    return e164_or_none(value) or value
 
 
 @lru_cache(maxsize=65536)
-def _e164_or_none(value: str) -> str | None:
+def e164_or_none(value: str) -> str | None:
     """The number in E.164 form, or None when it is not a possible number (cached: slow)."""
     try:
         parsed = phonenumbers.parse(value, None)
