@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from contactengine.api.app import create_app
 from contactengine.api.keys import create_key
@@ -21,6 +17,7 @@ from contactengine.language.loader import load_ruleset
 from contactengine.store.sqlite import SQLiteStore
 from tests.dispatch_setup import ROOT, seed
 from tests.helpers import make_request
+from tests.live_server import serving
 
 RULES = load_ruleset([ROOT / "rules"])
 
@@ -34,31 +31,14 @@ class Service:
         return httpx.Client(base_url=self.url, headers=headers, timeout=10)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     store = SQLiteStore(tmp_path_factory.mktemp("api") / "ledger.db")
     seed(store, 2)
     read, write = create_key(store, "dialer", "read"), create_key(store, "crm", "write")
     app = create_app(Engine(RULES), Ledger(RULES, store))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.02)
-    yield Service(f"http://127.0.0.1:{port}", store, read, write)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield Service(url, store, read, write)
 
 
 def ask(**changes: Any) -> dict[str, Any]:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from contactengine.api.app import create_app
 from contactengine.api.keys import create_key
@@ -20,7 +17,7 @@ from contactengine.engine.ledger import Ledger
 from contactengine.language.loader import load_ruleset
 from contactengine.store.sqlite import SQLiteStore
 from tests.dispatch_setup import ROOT, seed
-from tests.test_api import free_port
+from tests.live_server import serving
 from tests.test_webhook_signatures import generate_sendgrid_test_keys
 
 RULES = load_ruleset([ROOT / "rules"])
@@ -34,15 +31,8 @@ def live(tmp_path: Path) -> Iterator[tuple[str, str]]:
     public_key, _ = generate_sendgrid_test_keys()
     settings = WebhookSettings("https://collections.example.com", "token", public_key, b"key")
     app = create_app(Engine(RULES), Ledger(RULES, store), settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", key
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url, key
 
 
 def test_no_request_schemathesis_makes_gets_a_server_error(live: tuple[str, str]) -> None:

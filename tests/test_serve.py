@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.helpers import make_request
-from tests.test_api import free_port
+from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped, unused-ignore]
 
 from contactengine.api.app import create_app
@@ -22,7 +19,7 @@ from contactengine.language.loader import load_ruleset
 from contactengine.store.base import AttemptRecord, PlannedMessage
 from contactengine.store.sqlite import SQLiteStore
 from tests.dispatch_setup import ROOT, phone, seed
-from tests.test_api import free_port
+from tests.live_server import serving
 from tests.test_webhook_signatures import generate_sendgrid_test_keys
 
 RULES = load_ruleset([ROOT / "rules"])
@@ -66,15 +63,8 @@ def hooks(tmp_path: Any) -> Iterator[Hooks]:
     seed(store, 2)
     settings = WebhookSettings(PUBLIC, TOKEN, PUBLIC_KEY, SIGNING_KEY)
     app = create_app(Engine(RULES), Ledger(RULES, store), settings, clock=lambda: NOW)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield Hooks(f"http://127.0.0.1:{port}", store)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield Hooks(url, store)
 
 
 def inbound(body: str, sid: str = "SM1", sender: str = phone(0)) -> dict[str, str]:
