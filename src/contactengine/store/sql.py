@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -72,7 +73,7 @@ MESSAGE_COLUMNS = (
 VISIBLE_ATTEMPTS = "debtor_id = ? AND (at >= ? OR id = ? OR in_reply_to = ?)"
 
 
-class SQLStore:
+class SQLStore(ABC):
     """Every ledger operation, over a connection a back end opens (`_transaction`)."""
 
     placeholder = "?"
@@ -84,36 +85,43 @@ class SQLStore:
         self._statements: dict[str, str] = {}
 
     # --- what a back end provides ---------------------------------------------------------
+    # The lock hooks do nothing by default: a back end whose writers lock the whole database
+    # at BEGIN (SQLite) needs no more. PostgreSQL takes advisory locks in them.
 
+    @abstractmethod
     def _transaction(self, write: bool = True, batch: bool = False) -> AbstractContextManager[Any]:
         """One transaction. `batch`: the caller reads only by fetching rows (never a
         rowcount), so a networked back end may send its statements without waiting."""
-        raise NotImplementedError
 
     def _lock_debtor(self, db: Any, debtor_id: str) -> None:
         """Held to commit: this debtor's records change in one transaction at a time."""
+        return
 
     def _lock_key(self, db: Any, key: str) -> None:
         """Held to commit: one request under an idempotency key at a time."""
+        return
 
     def _lock_log(self, db: Any) -> None:
         """Held to commit: appends to the hash chain one at a time."""
+        return
 
     def _lock_migrations(self, db: Any) -> None:
         """Held to commit: one process applies migrations at a time."""
+        return
 
+    @abstractmethod
     def _has_migrations_table(self, db: Any) -> bool:
-        raise NotImplementedError
+        """Whether the table recording applied migrations exists yet."""
 
     def _script(self, script: str) -> str:
         """A shared migration in this dialect."""
         return script
 
+    @abstractmethod
     def _snapshot_rows(
         self, db: Any, debtor_id: str, debt_id: str, since: float, reply_to: str | None
     ) -> SnapshotRows | None:
         """The snapshot's rows, or None when there is no such debtor."""
-        raise NotImplementedError
 
     def _single_write(self) -> AbstractContextManager[Any]:
         """Where a write of one statement runs: a transaction, unless the back end makes
