@@ -8,7 +8,6 @@ the time taken, and nothing else.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import time
@@ -31,7 +30,9 @@ from contactengine.engine.models import (
     InconvenientTime,
     OptOut,
     RequestError,
+    contact_point,
     e164_or_none,
+    instant,
 )
 from contactengine.language import vocabulary as v
 from contactengine.store.audit import export
@@ -361,18 +362,16 @@ def _attempt(body: AttemptBody) -> AttemptRecord:
     """The attempt as the ledger keeps it: its contact point as decisions compare them."""
     at = body.at if isinstance(body.at, float) else _instant(str(body.at), "at")
     to = body.to
-    if to is not None and body.channel != "letter":
-        to = to.lower() if body.channel == "email" else e164_or_none(to)
-        if to is None:
-            message = f"`{body.to}` is not a possible phone number in +E.164 form"
-            raise Problem(422, "Invalid attempt", message, [{"field": "to", "message": message}])
+    if to is not None and body.channel in ("call", "sms") and e164_or_none(to) is None:
+        message = f"`{to}` is not a possible phone number in +E.164 form"
+        raise Problem(422, "Invalid attempt", message, [{"field": "to", "message": message}])
     try:
         return AttemptRecord(
             id=body.id,
             debtor_id=body.debtor_id,
             debt_ids=tuple(body.debt_ids),
             channel=body.channel,
-            to=to,
+            to=None if to is None else contact_point(body.channel, to),
             at=at,
             direction=body.direction,
             outcome=body.outcome,
@@ -386,13 +385,12 @@ def _attempt(body: AttemptBody) -> AttemptRecord:
 
 def _instant(text: str, field: str) -> float:
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        message = "an instant with its offset, such as 2026-06-08T14:00:00Z"
-        raise Problem(422, "Invalid request", message, [{"field": field, "message": message}])
-    return moment.timestamp()
+        return instant(text)
+    except ValueError as exc:
+        message = str(exc)
+        raise Problem(
+            422, "Invalid request", message, [{"field": field, "message": message}]
+        ) from None
 
 
 class Guard:

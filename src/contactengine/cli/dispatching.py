@@ -8,7 +8,6 @@ Ctrl-C finishes the message in hand, gives the rest of the batch back and stops.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
@@ -29,6 +28,7 @@ from contactengine.dispatch.progress import Progress
 from contactengine.dispatch.run import Dispatcher, Settled, Summary
 from contactengine.dispatch.unsubscribe import signing_key
 from contactengine.engine.ledger import Ledger
+from contactengine.engine.models import instant, iso
 from contactengine.language.diagnostics import render_all_human
 from contactengine.language.loader import load_paths
 from contactengine.store.base import ConflictingKey, NotFound, PlannedMessage, Store, StoreError
@@ -286,21 +286,15 @@ def _seconds(text: str) -> float:
 
 def _fixed_clock(text: str) -> Callable[[], float]:
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"--now: `{text}` is not an instant such as 2026-06-08T14:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        raise ValueError(f"--now: `{text}` needs an offset, such as Z or -04:00")
-    instant = moment.timestamp()
-    return lambda: instant
+        fixed = instant(text)
+    except ValueError as exc:
+        raise ValueError(f"--now: {exc}") from None
+    return lambda: fixed
 
 
 def _iso(ts: float) -> str:
-    return (
-        dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    )
+    """An instant to the second, for summaries and log lines."""
+    return iso(float(int(ts)))
 
 
 def _unusable(message: str) -> int:

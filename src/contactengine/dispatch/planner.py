@@ -10,7 +10,6 @@ message once.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contactengine.engine.models import instant
 from contactengine.language import vocabulary as v
 from contactengine.store.base import PlannedMessage
 
@@ -166,15 +166,7 @@ def _instant(value: Any, problems: list[str]) -> float | None:
     if not text:
         return None
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        problems.append(
-            f"not_before: `{text}` is not a date and time such as 2026-06-08T09:00:00-04:00"
-        )
+        return instant(text)
+    except ValueError as exc:
+        problems.append(f"not_before: {exc}")
         return None
-    if moment.tzinfo is None:
-        problems.append(
-            f"not_before: `{text}` has no offset; write it as 2026-06-08T09:00:00-04:00"
-        )
-        return None
-    return moment.timestamp()

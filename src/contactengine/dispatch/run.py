@@ -32,7 +32,7 @@ from contactengine.dispatch.contacts import default_contact
 from contactengine.dispatch.unsubscribe import UnsubscribeClaim, unsubscribe_token, unsubscribe_url
 from contactengine.engine.ledger import Ledger
 from contactengine.engine.masking import mask_contact, mask_text
-from contactengine.engine.models import Debtor, OptOut, iso
+from contactengine.engine.models import Debtor, OptOut, instant, iso
 from contactengine.store.base import NotFound, PlannedMessage, StoreError
 from contactengine.templates import Rendered, TemplateError, TemplateSet
 
@@ -309,7 +309,7 @@ class Dispatcher:
             return self._defer(message, to, now + STORE_RETRY_SECONDS, rule, detail)
         following = decision.get("next_allowed_at")
         if following:
-            when = dt.datetime.fromisoformat(str(following).replace("Z", "+00:00")).timestamp()
+            when = instant(str(following))
             return self._defer(message, to, when, rule, detail)
         return self._settle(message, to, "closed", rule, detail)
 
@@ -432,11 +432,7 @@ class Dispatcher:
             rule, detail = binding_reason(decision)
             following = decision.get("next_allowed_at")
             result = "deferred" if following else "closed"
-            due = (
-                dt.datetime.fromisoformat(str(following).replace("Z", "+00:00")).timestamp()
-                if following
-                else None
-            )
+            due = instant(str(following)) if following else None
             return Settled(
                 message.id,
                 debtor.id,

@@ -29,7 +29,7 @@ from contactengine.engine.models import (
     InconvenientTime,
     OptOut,
     RequestError,
-    _normalize_phone,
+    contact_point,
 )
 from contactengine.language.compiler import RuleSet
 from contactengine.language.vocabulary import Channel, Purpose
@@ -239,7 +239,7 @@ def _parse(request: LedgerRequest | dict[str, Any]) -> LedgerRequest:
 def _normalized_to(ask: LedgerRequest) -> str | None:
     if ask.to is None:
         return None
-    return ask.to.lower() if ask.channel == "email" else _normalize_phone(ask.to)
+    return contact_point(ask.channel, ask.to)
 
 
 def _known_contact(facts: Facts) -> bool:

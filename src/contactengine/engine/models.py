@@ -189,6 +189,12 @@ def _normalize_phone(value: str) -> str:
     return e164_or_none(value) or value
 
 
+def contact_point(channel: str, to: str) -> str:
+    """A contact point as the ledger keeps it and decisions compare it: an email address
+    lower-cased, a phone number in E.164 when it is a possible one (else as given)."""
+    return to.lower() if channel == "email" else to if channel == "letter" else _normalize_phone(to)
+
+
 @lru_cache(maxsize=65536)
 def e164_or_none(value: str) -> str | None:
     """The number in E.164 form, or None when it is not a possible number (cached: slow)."""
@@ -279,6 +285,22 @@ def parse_request(data: Any) -> ContactRequest:
         return ContactRequest.model_validate(data)
     except ValidationError as exc:
         raise RequestError.from_validation(exc) from None
+
+
+def instant(text: str) -> float:
+    """An ISO 8601 instant with its offset (`Z` allowed) as epoch seconds: `iso`'s inverse.
+
+    `ValueError` says which is wrong: not a date and time, or no offset.
+    """
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"`{text}` is not a date and time such as 2026-06-08T09:00:00-04:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError(f"`{text}` has no offset; write it as 2026-06-08T09:00:00-04:00")
+    return moment.timestamp()
 
 
 def iso(ts: float) -> str:
