@@ -10,8 +10,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,19 +18,9 @@ from contactengine.store.connect import open_store
 from tests.dispatch_setup import NOW, ROOT, channel_files, environment, message, seed
 from tests.stubs.sendgrid_stub import SendGridStub
 from tests.stubs.twilio_stub import TwilioStub
+from tests.test_ledger import shared_ledger
 
 MESSAGES_PER_DEBTOR = ("sms", "email", "call")
-
-
-@contextmanager
-def ledger(kind: str, tmp_path: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield str(tmp_path / "ledger.db")
-    else:
-        from tests.postgres_cluster import fresh_database
-
-        with fresh_database() as url:
-            yield url
 
 
 def prepare(url: str, debtors: int) -> None:
@@ -72,7 +60,7 @@ def test_a_dispatch_killed_at_random_points_sends_everything_exactly_once(
     debtors = 15
     rng = random.Random(5)
     channel_files(tmp_path / "channels")
-    with TwilioStub() as twilio, SendGridStub() as sendgrid, ledger(kind, tmp_path) as url:
+    with TwilioStub() as twilio, SendGridStub() as sendgrid, shared_ledger(kind, tmp_path) as url:
         prepare(url, debtors)
         env = {**os.environ, **environment(twilio.base_url, sendgrid.base_url)}
         env["PYTHONPATH"] = str(ROOT)
@@ -115,7 +103,11 @@ def test_a_dispatch_killed_at_random_points_sends_everything_exactly_once(
 def test_parallel_runs_on_postgresql_never_take_the_same_message(tmp_path: Path) -> None:
     debtors = 20
     channel_files(tmp_path / "channels")
-    with TwilioStub() as twilio, SendGridStub() as sendgrid, ledger("postgres", tmp_path) as url:
+    with (
+        TwilioStub() as twilio,
+        SendGridStub() as sendgrid,
+        shared_ledger("postgres", tmp_path) as url,
+    ):
         prepare(url, debtors)
         env = {**os.environ, **environment(twilio.base_url, sendgrid.base_url)}
         env["PYTHONPATH"] = str(ROOT)

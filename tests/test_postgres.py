@@ -104,16 +104,16 @@ def log_entry(decision: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_cluster_runs_as_an_unprivileged_user(cluster: Cluster, url: str) -> None:
-    with psycopg.connect(url) as connection:
+    with psycopg.connect(url) as connection:  # open while its backend is looked at
         row = connection.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    for pid in (cluster.server_pid(), int(row[0])):
-        owner = os.stat(f"/proc/{pid}").st_uid
-        assert owner != 0
-        if os.geteuid() == 0:
-            assert owner == pwd.getpwnam(postgres_cluster.SERVER_USER).pw_uid
-        else:
-            assert owner == os.geteuid()
+        assert row is not None
+        for pid in (cluster.server_pid(), int(row[0])):
+            owner = os.stat(f"/proc/{pid}").st_uid
+            assert owner != 0
+            if os.geteuid() == 0:
+                assert owner == pwd.getpwnam(postgres_cluster.SERVER_USER).pw_uid
+            else:
+                assert owner == os.geteuid()
     print(f"cluster started in {cluster.started_in:.2f}s")
 
 
