@@ -192,7 +192,7 @@ class Dispatcher:
         now = self.clock()
         prepared = self._prepare(message, now)
         if isinstance(prepared, Settled):
-            return prepared
+            return self._write(message, prepared)
         debtor, outbound, rendered = prepared
         adapter = self.adapters[message.channel]
         if message.attempt_id and self.store.attempt(message.attempt_id) is not None:
@@ -218,39 +218,40 @@ class Dispatcher:
             self._request(message, outbound.to, now, rendered), attempt_id=attempt_id
         )
         if not decision["allowed"]:
-            return self._refused(message, outbound.to, decision, now)
-        missing = self.templates.missing_disclosures(rendered, decision["required_content"])
-        if missing:
+            return self._write(message, self._refused(message, outbound.to, decision, now))
+        lacking = self._lacking(message, outbound.to, rendered, decision)
+        if lacking is not None:
             self._release(attempt_id, now)
-            detail = f"the rendered message lacks {', '.join(missing)}, which the rules require"
-            return self._settle(message, outbound.to, "closed", "missing-disclosure", detail)
+            return self._write(message, lacking)
         result = adapter.send(outbound)
         return self._answered(message, debtor, outbound, attempt_id, result, now)
 
     def _prepare(
         self, message: PlannedMessage, now: float
     ) -> tuple[Debtor, OutboundMessage, Rendered] | Settled:
-        """The debtor, the rendered message and what goes to the provider, or why not."""
+        """The debtor, the rendered message and what goes to the provider; or, not yet
+        written anywhere, why the message cannot go (shared by runs and dry runs)."""
         config = self.channels.get(message.channel)
         if config is None or message.channel not in self.adapters:
             detail = f"no channel file configures `{message.channel}`"
-            return self._settle(message, message.to, "closed", "no-channel", detail)
+            return self._verdict(message, message.to, "closed", "no-channel", detail)
         try:
             debtor = self.store.debtor(message.debtor_id)
         except NotFound as exc:
-            return self._settle(message, message.to, "closed", "unknown-record", str(exc))
+            return self._verdict(message, message.to, "closed", "unknown-record", str(exc))
         except StoreError as exc:
-            return self._defer(
-                message, message.to, now + STORE_RETRY_SECONDS, "store-unavailable", str(exc)
+            retry = now + STORE_RETRY_SECONDS
+            return self._verdict(
+                message, message.to, "deferred", "store-unavailable", str(exc), retry
             )
         to = message.to or default_contact(debtor, message.channel)
         if to is None:
             detail = f"the debtor has no contact point for {message.channel}"
-            return self._settle(message, None, "closed", "no-contact-point", detail)
+            return self._verdict(message, None, "closed", "no-contact-point", detail)
         try:
             rendered = self._render(message, debtor, config, to, now)
         except TemplateError as exc:
-            return self._settle(message, to, "closed", "template", str(exc))
+            return self._verdict(message, to, "closed", "template", str(exc))
         outbound = OutboundMessage(
             message_id=message.id,
             idempotency_key=message.id,
@@ -304,14 +305,24 @@ class Dispatcher:
     def _refused(
         self, message: PlannedMessage, to: str, decision: Mapping[str, Any], now: float
     ) -> Settled:
+        """Deferred to when the rules allow it, or closed when they never will (unwritten)."""
         rule, detail = binding_reason(decision)
         if rule == "store-unavailable":
-            return self._defer(message, to, now + STORE_RETRY_SECONDS, rule, detail)
+            return self._verdict(message, to, "deferred", rule, detail, now + STORE_RETRY_SECONDS)
         following = decision.get("next_allowed_at")
         if following:
-            when = instant(str(following))
-            return self._defer(message, to, when, rule, detail)
-        return self._settle(message, to, "closed", rule, detail)
+            return self._verdict(message, to, "deferred", rule, detail, instant(str(following)))
+        return self._verdict(message, to, "closed", rule, detail)
+
+    def _lacking(
+        self, message: PlannedMessage, to: str, rendered: Rendered, decision: Mapping[str, Any]
+    ) -> Settled | None:
+        """Closed when the rendered text lacks a disclosure the decision requires (unwritten)."""
+        missing = self.templates.missing_disclosures(rendered, decision["required_content"])
+        if not missing:
+            return None
+        detail = f"the rendered message lacks {', '.join(missing)}, which the rules require"
+        return self._verdict(message, to, "closed", "missing-disclosure", detail)
 
     def _answered(
         self,
@@ -381,6 +392,26 @@ class Dispatcher:
             message.id, message.debtor_id, message.channel, to, result, why, detail, due_at
         )
 
+    @staticmethod
+    def _verdict(
+        message: PlannedMessage,
+        to: str | None,
+        result: str,
+        why: str,
+        detail: str = "",
+        due_at: float | None = None,
+    ) -> Settled:
+        """What should become of a message, before it is written."""
+        return Settled(
+            message.id, message.debtor_id, message.channel, to, result, why, detail, due_at
+        )
+
+    def _write(self, message: PlannedMessage, verdict: Settled) -> Settled:
+        """A verdict settled in the ledger."""
+        return self._settle(
+            message, verdict.to, verdict.result, verdict.why, verdict.detail, verdict.due_at
+        )
+
     def _lost(self, message: PlannedMessage, to: str | None) -> Settled:
         """Another worker took the message over (this one's claim expired): it is theirs."""
         return Settled(message.id, message.debtor_id, message.channel, to, "returned", "claim-lost")
@@ -404,54 +435,15 @@ class Dispatcher:
     # --- dry runs ---------------------------------------------------------------------------
 
     def _preview(self, message: PlannedMessage, now: float) -> Settled:
-        try:
-            debtor = self.store.debtor(message.debtor_id)
-        except StoreError as exc:
-            return Settled(
-                message.id,
-                message.debtor_id,
-                message.channel,
-                message.to,
-                "closed",
-                "unknown-record",
-                str(exc),
-            )
-        config = self.channels.get(message.channel)
-        to = message.to or default_contact(debtor, message.channel)
-        if config is None or to is None:
-            why = "no-channel" if config is None else "no-contact-point"
-            return Settled(message.id, debtor.id, message.channel, to, "closed", why)
-        try:
-            rendered = self._render(message, debtor, config, to, now)
-        except TemplateError as exc:
-            return Settled(
-                message.id, debtor.id, message.channel, to, "closed", "template", str(exc)
-            )
-        decision = self.ledger.preview(self._request(message, to, now, rendered))
+        """The run's steps up to the send, with nothing claimed, reserved or written."""
+        prepared = self._prepare(message, now)
+        if isinstance(prepared, Settled):
+            return prepared
+        _, outbound, rendered = prepared
+        decision = self.ledger.preview(self._request(message, outbound.to, now, rendered))
         if not decision["allowed"]:
-            rule, detail = binding_reason(decision)
-            following = decision.get("next_allowed_at")
-            result = "deferred" if following else "closed"
-            due = instant(str(following)) if following else None
-            return Settled(
-                message.id,
-                debtor.id,
-                message.channel,
-                to,
-                result,
-                rule,
-                detail,
-                due,
-            )
-        missing = self.templates.missing_disclosures(rendered, decision["required_content"])
-        if missing:
-            return Settled(
-                message.id,
-                debtor.id,
-                message.channel,
-                to,
-                "closed",
-                "missing-disclosure",
-                ", ".join(missing),
-            )
-        return Settled(message.id, debtor.id, message.channel, to, "sent", "dry-run")
+            return self._refused(message, outbound.to, decision, now)
+        lacking = self._lacking(message, outbound.to, rendered, decision)
+        if lacking is not None:
+            return lacking
+        return self._verdict(message, outbound.to, "sent", "dry-run")
