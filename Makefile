@@ -19,7 +19,8 @@ DEMO_ENV := CONTACTENGINE_DATABASE_URL=$(DEMO)/ledger.db
 # planned messages, and two dispatch runs (11:00 and 17:30 in New York) through the outbox.
 demo: $(STAMP)
 	$(BIN)/contactengine check rules/ --templates templates/ --channels channels/
-	$(BIN)/contactengine decide --rules rules/ --format table examples/requests.jsonl
+	# The last request is invalid on purpose: it is answered in its place, and decide exits 1.
+	$(BIN)/contactengine decide --rules rules/ --format table examples/requests.jsonl; test $$? -eq 1
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(DEMO_ENV) $(BIN)/contactengine db load examples/ledger.jsonl
 	$(DEMO_ENV) $(BIN)/contactengine plan examples/plan.csv

@@ -33,11 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from contactengine.channels import adapter_for, load_channels  # noqa: E402
 from contactengine.dispatch.run import Dispatcher  # noqa: E402
-from contactengine.engine import ledger as ledger_module  # noqa: E402
-from contactengine.engine.ledger import Ledger  # noqa: E402
-from contactengine.engine.models import Debtor  # noqa: E402
-from contactengine.language.loader import load_ruleset  # noqa: E402
-from contactengine.store.base import PlannedMessage  # noqa: E402
+from contactengine.engine.loader import load_ruleset  # noqa: E402
+from contactengine.ledger import Ledger  # noqa: E402
+from contactengine.ledger import ledger as ledger_module  # noqa: E402
+from contactengine.model import Debtor, PlannedMessage  # noqa: E402
 from contactengine.store.common import profile_json  # noqa: E402
 from contactengine.store.connect import open_store  # noqa: E402
 from contactengine.templates import TemplateSet  # noqa: E402

@@ -30,11 +30,12 @@ from typing import Any
 
 from bench.gen_rules import write_rules
 from bench.workload import Workload, generate, summary, with_full_history
-from contactengine.engine.api import Engine
+from contactengine.engine import compiler
 from contactengine.engine.facts import Facts, facts_from_request
-from contactengine.engine.models import Decision, RequestError, parse_request
-from contactengine.language import checker, compiler, parser
-from contactengine.language.loader import load_ruleset
+from contactengine.engine.loader import load_ruleset
+from contactengine.language import checker, parser
+from contactengine.ledger import Engine
+from contactengine.model import Decision, RequestError, parse_request
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -164,7 +165,7 @@ def latency(
         decision = call(item)
         elapsed = clock() - start
         samples.append(elapsed)
-        allowed = decision["allowed"] if isinstance(decision, dict) else decision.allowed
+        allowed = decision.allowed
         by_outcome["allowed" if allowed else "denied"].append(elapsed)
     samples.sort()
     medians = {
@@ -181,12 +182,15 @@ def latency(
     }
 
 
+Answer = Decision | RequestError
+
+
 def timed_runs(
-    run: Callable[[], list[dict[str, Any]]], count: int, repeats: int
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    run: Callable[[], list[Answer]], count: int, repeats: int
+) -> tuple[dict[str, Any], list[Answer]]:
     """Run `repeats` times; the median run is the figure, every run is kept."""
     runs: list[float] = []
-    decisions: list[dict[str, Any]] = []
+    decisions: list[Answer] = []
     for _ in range(repeats):
         decisions = []
         gc.collect()
@@ -204,29 +208,29 @@ def timed_runs(
     return figure, decisions
 
 
-def outcome_summary(decisions: list[dict[str, Any]]) -> dict[str, Any]:
+def outcome_summary(decisions: list[Answer]) -> dict[str, Any]:
     """How the decisions came out, and anything that looks like an engine failure."""
-    rejected = [d for d in decisions if "error" in d]
-    decided = [d for d in decisions if "error" not in d]
-    reasons = Counter(r["rule"] for d in decided for r in d["reasons"])
-    warnings = Counter(r["rule"] for d in decided for r in d["warnings"])
+    rejected = [d for d in decisions if isinstance(d, RequestError)]
+    decided = [d for d in decisions if isinstance(d, Decision)]
+    reasons = Counter(r.rule for d in decided for r in d.reasons)
+    warnings = Counter(r.rule for d in decided for r in d.warnings)
     broken = [
         r
         for d in decided
-        for r in d["reasons"]
-        if r["rule"] == "engine-error" or "could not be evaluated" in r["message"]
+        for r in d.reasons
+        if r.rule == "engine-error" or "could not be evaluated" in r.message
     ]
     return {
         "decisions": len(decisions),
-        "allowed": sum(bool(d.get("allowed")) for d in decided),
+        "allowed": sum(d.allowed for d in decided),
         "rejected_requests": len(rejected),
-        "rejected_examples": [d.get("fields") for d in rejected[:3]],
+        "rejected_examples": [str(d) for d in rejected[:3]],
         "engine_errors": len(broken),
-        "engine_error_examples": [r["message"] for r in broken[:3]],
+        "engine_error_examples": [r.message for r in broken[:3]],
         "denied_without_next_allowed": sum(
-            1 for d in decided if not d["allowed"] and d["next_allowed_at"] is None
+            1 for d in decided if not d.allowed and d.next_allowed_at is None
         ),
-        "zones_per_decision": dict(sorted(Counter(len(d["zones"]) for d in decided).items())),
+        "zones_per_decision": dict(sorted(Counter(len(d.zones) for d in decided).items())),
         "reasons": dict(reasons.most_common()),
         "warnings": dict(warnings.most_common()),
     }
@@ -262,7 +266,7 @@ def json_stages(engine: Engine, strings: list[str]) -> dict[str, float]:
         t3 = clock()
         decision = engine.decide_facts(facts)
         t4 = clock()
-        Decision.model_validate(decision)  # what `can_contact()` adds to `decide_many`
+        decision.to_json()  # what the HTTP service and `decide` add: the contract's JSON
         t5 = clock()
         for i, (a, b) in enumerate(((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5))):
             totals[i] += b - a
@@ -271,7 +275,7 @@ def json_stages(engine: Engine, strings: list[str]) -> dict[str, float]:
         "parse_request_us",
         "facts_from_request_us",
         "decide_us",
-        "decision_model_us",
+        "to_json_us",
     )
     count = max(len(strings), 1)
     return {name: round(total / count / 1000, 1) for name, total in zip(names, totals, strict=True)}
@@ -298,7 +302,7 @@ def time_compile(path: str, runs: int) -> dict[str, Any]:
 
 FRESH_COMPILE = """
 import time
-from contactengine.language.loader import load_ruleset
+from contactengine.engine.loader import load_ruleset
 start = time.perf_counter()
 load_ruleset([{path!r}])
 print(time.perf_counter() - start)
@@ -582,7 +586,7 @@ def _stages(stages: dict[str, float]) -> str:
         "parse_request_us": "validate",
         "facts_from_request_us": "facts",
         "decide_us": "decide",
-        "decision_model_us": "Decision model",
+        "to_json_us": "to JSON",
     }
     return ", ".join(f"{names[k]} {v:,.0f}" for k, v in stages.items())
 

@@ -22,9 +22,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from contactengine.engine.ledger import Ledger
-from contactengine.engine.models import Debtor
-from contactengine.language.loader import load_ruleset
+from contactengine.engine.loader import load_ruleset
+from contactengine.ledger import Ledger
+from contactengine.model import Debtor
 from contactengine.store.common import profile_json
 from contactengine.store.connect import open_store
 from contactengine.store.sqlite import SQLiteStore
@@ -135,7 +135,7 @@ def latency(url: str, debtors: int, calls: int) -> dict[str, float]:
         began = time.perf_counter_ns()
         decision = ledger.can_contact(request)
         samples.append(time.perf_counter_ns() - began)
-        allowed += decision["allowed"]
+        allowed += decision.allowed
     samples.sort()
     return {
         "calls": calls,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from contactengine.engine.api import Engine
-from contactengine.language.compiler import RuleSet
-from contactengine.language.loader import load_ruleset
+from contactengine.engine.loader import load_ruleset
+from contactengine.engine.ruleset import RuleSet
+from contactengine.ledger import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from contactengine.engine.models import Debt, Debtor
-from contactengine.store.base import PlannedMessage, Store
+from contactengine.model import Debt, Debtor, PlannedMessage
+from contactengine.store.base import Store
 from tests.stubs import sendgrid_stub, twilio_stub
 
 ROOT = Path(__file__).resolve().parent.parent

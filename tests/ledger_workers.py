@@ -7,10 +7,9 @@ import random
 import sys
 from zoneinfo import ZoneInfo
 
-from contactengine.engine.ledger import Ledger
-from contactengine.engine.models import Debt, Debtor
-from contactengine.language.loader import load_ruleset
-from contactengine.store.base import AttemptRecord
+from contactengine.engine.loader import load_ruleset
+from contactengine.ledger import Ledger
+from contactengine.model import AttemptRecord, Debt, Debtor
 from contactengine.store.connect import open_store
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -76,7 +75,7 @@ def reserve_week(url: str, debtors: int, seed_value: int) -> int:
                         "at": at.isoformat(),
                     }
                 )
-                reserved += bool(decision.get("attempt_id"))
+                reserved += decision.attempt_id is not None
     store.close()
     return reserved
 

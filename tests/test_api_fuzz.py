@@ -12,9 +12,8 @@ import pytest
 from contactengine.api.app import create_app
 from contactengine.api.keys import create_key
 from contactengine.api.webhooks import WebhookSettings
-from contactengine.engine.api import Engine
-from contactengine.engine.ledger import Ledger
-from contactengine.language.loader import load_ruleset
+from contactengine.engine.loader import load_ruleset
+from contactengine.ledger import Engine, Ledger
 from contactengine.store.sqlite import SQLiteStore
 from tests.dispatch_setup import ROOT, seed
 from tests.live_server import serving

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from contactengine.engine.loader import load_paths, load_sources
 from contactengine.language.diagnostics import render_all_human
-from contactengine.language.loader import load_paths, load_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = Path("tests", "fixtures", "broken")  # relative: paths show as users see them

@@ -12,9 +12,9 @@ import pytest
 
 from contactengine.channels import adapter_for, load_channels
 from contactengine.dispatch.run import Dispatcher, Settled
-from contactengine.engine.ledger import Ledger
-from contactengine.engine.models import OptOut
-from contactengine.language.loader import load_ruleset
+from contactengine.engine.loader import load_ruleset
+from contactengine.ledger import Ledger
+from contactengine.model import OptOut
 from contactengine.store.audit import verify
 from contactengine.store.sqlite import SQLiteStore
 from contactengine.templates import TemplateSet

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contactengine import Engine
-from contactengine.engine.ledger import Ledger
-from contactengine.engine.models import Debt
-from contactengine.language.compiler import RuleSet
-from contactengine.language.loader import load_ruleset
+from contactengine.engine.loader import load_ruleset
+from contactengine.engine.ruleset import RuleSet
+from contactengine.ledger import Ledger
+from contactengine.model import Debt
 from contactengine.store import AttemptRecord, NotFound, SQLiteStore, Store
 from contactengine.store.audit import verify
 from contactengine.store.connect import open_store
@@ -71,7 +71,7 @@ def seed_calls(store: Store, days: range) -> None:
 
 def test_deciding_by_ids_matches_deciding_from_a_request(store: Store, ruleset: RuleSet) -> None:
     seed_calls(store, range(1, 8))
-    by_ids = Ledger(ruleset, store).can_contact(ask())
+    by_ids = Ledger(ruleset, store).can_contact(ask()).to_json()
     history = [
         {
             "channel": "call",
@@ -89,7 +89,7 @@ def test_deciding_by_ids_matches_deciding_from_a_request(store: Store, ruleset: 
         at="2026-06-07T20:00:00Z",
         history=history,
     )
-    from_request = Engine(ruleset).can_contact(request).to_json_dict()
+    from_request = Engine(ruleset).can_contact(request).to_json()
     assert by_ids["allowed"] is False
     assert [r["rule"] for r in by_ids["reasons"]] == [r["rule"] for r in from_request["reasons"]]
     assert by_ids["next_allowed_at"] == from_request["next_allowed_at"] == "2026-06-08T12:00:00Z"
@@ -98,8 +98,8 @@ def test_deciding_by_ids_matches_deciding_from_a_request(store: Store, ruleset: 
 def test_every_decision_is_logged_with_masked_facts(store: Store, ruleset: RuleSet) -> None:
     seed_calls(store, range(1, 3))
     ledger = Ledger(ruleset, store)
-    first = ledger.can_contact(ask(at="2026-06-05T15:00:00Z"))
-    second = ledger.reserve(ask(at="2026-06-05T16:00:00Z"))
+    first = ledger.can_contact(ask(at="2026-06-05T15:00:00Z")).to_json()
+    second = ledger.reserve(ask(at="2026-06-05T16:00:00Z")).to_json()
     entries = list(store.decision_log("C-0"))
     assert [e.decision_id for e in entries] == [first["decision_id"], second["decision_id"]]
     assert entries[1].decision["attempt_id"] == second["attempt_id"]
@@ -112,7 +112,7 @@ def test_every_decision_is_logged_with_masked_facts(store: Store, ruleset: RuleS
 def test_reservations_count_at_once(store: Store, ruleset: RuleSet) -> None:
     seed_calls(store, range(1, 6))  # five calls on June 1-5
     ledger = Ledger(ruleset, store)
-    granted = [ledger.reserve(ask(at=f"2026-06-06T1{h}:00:00Z")) for h in range(4, 8)]
+    granted = [ledger.reserve(ask(at=f"2026-06-06T1{h}:00:00Z")).to_json() for h in range(4, 8)]
     assert [g["allowed"] for g in granted] == [True, True, False, False]
     assert granted[2]["reasons"][0]["rule"] == "reg-f-call-frequency"
 
@@ -120,14 +120,14 @@ def test_reservations_count_at_once(store: Store, ruleset: RuleSet) -> None:
 def test_unknown_debtor_and_contact_point_are_refused(store: Store, ruleset: RuleSet) -> None:
     seed_calls(store, range(1, 2))
     ledger = Ledger(ruleset, store)
-    assert ledger.can_contact(ask(number=9))["reasons"][0]["rule"] == "unknown-record"
-    wrong = ledger.can_contact(ask(to="+12125550199"))
+    assert ledger.can_contact(ask(number=9)).reasons[0].rule == "unknown-record"
+    wrong = ledger.can_contact(ask(to="+12125550199")).to_json()
     assert wrong["reasons"][0]["rule"] == "unknown-contact-point"
 
 
 def test_a_ledger_that_does_not_answer_refuses(tmp_path: Path, ruleset: RuleSet) -> None:
     ledger = Ledger(ruleset, SQLiteStore(tmp_path / "missing" / "ledger.db", timeout=0.1))
-    decision = ledger.can_contact(ask())
+    decision = ledger.can_contact(ask()).to_json()
     assert decision["allowed"] is False
     assert decision["reasons"][0]["rule"] == "store-unavailable"
     assert decision["reasons"][0]["message"].startswith("store unavailable")
@@ -139,7 +139,7 @@ def test_a_locked_ledger_refuses_reservations(tmp_path: Path, ruleset: RuleSet) 
     blocker = sqlite3.connect(tmp_path / "ledger.db", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
-        decision = Ledger(ruleset, store).reserve(ask(at="2026-06-05T15:00:00Z"))
+        decision = Ledger(ruleset, store).reserve(ask(at="2026-06-05T15:00:00Z")).to_json()
     finally:
         blocker.execute("ROLLBACK")
     assert decision["allowed"] is False
@@ -239,6 +239,12 @@ def test_a_killed_reservation_leaves_nothing_half_written(kind: str, tmp_path: P
 
 
 WINDOWED = """
+pack house
+  jurisdiction US
+  covers from 2020-01-01
+  citation "house policy"
+end
+
 rule house-three-calls-a-week
   title "No more than 3 calls in 7 days"
   citation "house policy"
@@ -257,7 +263,7 @@ def test_the_ledger_reads_only_as_far_back_as_the_rules_look(store: Store, tmp_p
     # after an inbound text), so a ledger under them reads the whole history
     assert load_ruleset([ROOT / "rules"]).history_reach == float("inf")
     seed_calls(store, range(1, 11))
-    decision = Ledger(windowed, store).can_contact(ask(at="2026-06-12T15:00:00Z"))
+    decision = Ledger(windowed, store).can_contact(ask(at="2026-06-12T15:00:00Z")).to_json()
     assert [r["rule"] for r in decision["reasons"]] == ["house-three-calls-a-week"]
     [entry] = list(store.decision_log("C-0"))
     seen = [event[0] for event in entry.facts["history"]]
@@ -272,9 +278,9 @@ def test_a_reservation_never_placed_can_be_released_only_in_time(
     seed_calls(store, range(1, 1))
     ledger = Ledger(ruleset, store, confirm_within=600.0)
     at = dt.datetime(2026, 6, 8, 15, tzinfo=dt.UTC).timestamp()
-    first = ledger.reserve(ask(at="2026-06-08T15:00:00Z"))["attempt_id"]
-    second = ledger.reserve(ask(at="2026-06-08T15:05:00Z"))["attempt_id"]
-    third = ledger.reserve(ask(at="2026-06-08T15:10:00Z"))["attempt_id"]
+    first = ledger.reserve(ask(at="2026-06-08T15:00:00Z")).attempt_id
+    second = ledger.reserve(ask(at="2026-06-08T15:05:00Z")).attempt_id
+    third = ledger.reserve(ask(at="2026-06-08T15:10:00Z")).attempt_id
     store.record_outcome(second, "no_answer")
     assert ledger.release(first, now=at + 599.0) is True
     assert ledger.release(second, now=at + 301.0) is False  # it has an outcome: it happened

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from contactengine.engine.evaluate import decide
 from contactengine.engine.facts import facts_from_request
-from contactengine.engine.models import parse_request
-from contactengine.language.compiler import RuleSet
+from contactengine.engine.ruleset import RuleSet
+from contactengine.model import parse_request
 
 LOCATIONS = [
     ({"city": "New York", "state": "NY", "zip": "10001", "country": "US"}, ["+12125550101"], None),
@@ -99,7 +99,7 @@ def requests(draw: st.DrawFn) -> dict[str, object]:
 
 
 def _allowed(facts: object, ruleset: RuleSet, at: float) -> bool:
-    return bool(decide(dataclasses.replace(facts, at=at), ruleset)["allowed"])  # type: ignore[type-var]
+    return decide(dataclasses.replace(facts, at=at), ruleset).allowed  # type: ignore[type-var]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -113,12 +113,12 @@ def test_next_allowed_at_is_exact(
     facts = facts_from_request(parse_request(request))
     decision = decide(facts, ruleset)
     at = facts.at
-    if decision["allowed"]:
-        assert decision["next_allowed_at"] == decision["at"]
+    if decision.allowed:
+        assert decision.next_allowed_at == decision.at
         return
-    nxt = decision["next_allowed_at"]
+    nxt = decision.next_allowed_at
     assert nxt is not None, "only cease-like facts make a call impossible forever"
-    nxt_ts = dt.datetime.fromisoformat(nxt.replace("Z", "+00:00")).timestamp()
+    nxt_ts = nxt
     assert nxt_ts > at
     assert _allowed(facts, ruleset, nxt_ts), f"refused at next_allowed_at {nxt}"
     for sample in [at, nxt_ts - 1, nxt_ts - 0.001] + [at + f * (nxt_ts - at) for f in fractions]:

@@ -16,15 +16,16 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-from contactengine.engine.ledger import Ledger
-from contactengine.engine.models import Consent, Debt, Debtor
-from contactengine.language.compiler import RuleSet
+from contactengine.engine.ruleset import RuleSet
+from contactengine.ledger import Ledger
+from contactengine.model import Consent, Debt, Debtor
 from contactengine.store import AttemptRecord, PostgresStore, Snapshot, StoreUnavailable
 from contactengine.store.audit import verify
 from contactengine.store.connect import open_store
@@ -82,21 +83,29 @@ def attempt(attempt_id: str, debtor_id: str = "C-1", at: float = 1_780_000_000.0
     )
 
 
-def slow_cap(snapshot: Snapshot) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Verdict:
+    """A decision as a store sees it: allowed or not (and, here, what it saw)."""
+
+    allowed: bool
+    seen: int
+
+
+def slow_cap(snapshot: Snapshot) -> Any:
     """Allowed while fewer than CAP attempts exist, deciding slowly to widen any race."""
     count = len(snapshot.events)
     time.sleep(0.05)
-    return {"allowed": count < CAP, "seen": count}
+    return Verdict(count < CAP, count)
 
 
-def log_entry(decision: dict[str, Any]) -> dict[str, Any]:
+def log_entry(decision: Verdict) -> dict[str, Any]:
     return {
         "at": 1_780_000_000.0,
         "debtor_id": "C-1",
         "decision_id": f"dec_{time.monotonic_ns()}_{os.getpid()}",
         "ruleset": "sha256:test",
-        "facts": {"seen": decision["seen"]},
-        "decision": decision,
+        "facts": {"seen": decision.seen},
+        "decision": {"allowed": decision.allowed, "seen": decision.seen},
     }
 
 
@@ -255,7 +264,7 @@ def test_eight_processes_reserving_and_logging_keep_the_cap_and_one_chain(
 
 def test_concurrent_appends_never_fork_the_chain(store: PostgresStore) -> None:
     def append(number: int) -> int:
-        return store.append_decision(log_entry({"seen": number})).seq
+        return store.append_decision(log_entry(Verdict(True, number))).seq
 
     with ThreadPoolExecutor(8) as pool:
         seqs = sorted(pool.map(append, range(40)))
@@ -314,11 +323,11 @@ def test_a_ledger_whose_debtor_is_locked_refuses(
     }
     with psycopg.connect(url, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", ("C-1",))
-        decision = ledger.reserve(ask)
+        decision = ledger.reserve(ask).to_json()
     assert not decision["allowed"]
     assert decision["reasons"][0]["rule"] == "store-unavailable"
     assert store.attempts("C-1") == [] and list(store.decision_log()) == []
-    assert "store-unavailable" not in json.dumps(ledger.reserve(ask)["reasons"])
+    assert "store-unavailable" not in json.dumps(ledger.reserve(ask).to_json()["reasons"])
     ledger.store.close()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contactengine
 from contactengine.engine.facts import facts_from_request
-from contactengine.engine.models import parse_request
+from contactengine.model import parse_request
 from tests.helpers import make_request
 
 
@@ -15,6 +15,7 @@ def test_public_names() -> None:
         "Engine",
         "RequestError",
         "can_contact",
+        "decide",
         "decide_many",
         "load_engine",
     ]
@@ -24,9 +25,10 @@ def test_module_level_api_uses_the_loaded_rules() -> None:
     contactengine.load_engine("rules")
     decision = contactengine.can_contact(make_request(at="2026-07-15T11:59:59Z"))
     assert not decision.allowed
-    assert decision.next_allowed_at == "2026-07-15T12:00:00Z"
+    assert decision.to_json()["next_allowed_at"] == "2026-07-15T12:00:00Z"
 
 
 def test_decide_many_takes_prepared_facts(engine: contactengine.Engine) -> None:
     facts = facts_from_request(parse_request(make_request()))
-    assert engine.decide_many([facts, facts])[1]["allowed"] is True
+    second = engine.decide_many([facts, facts])[1]
+    assert isinstance(second, contactengine.Decision) and second.allowed is True

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 import pytz
 
-from contactengine import Engine, RequestError
-from contactengine.engine.models import parse_request
+from contactengine import Decision, Engine, RequestError
+from contactengine.model import parse_request
 from tests.helpers import make_request
 
 
@@ -70,11 +70,11 @@ def test_pytz_datetimes_are_accepted(engine: Engine) -> None:
     request["at"] = at
     decision = engine.can_contact(request)
     assert not decision.allowed
-    assert decision.next_allowed_at == "2026-07-15T12:00:00Z"
+    assert decision.to_json()["next_allowed_at"] == "2026-07-15T12:00:00Z"
 
 
 def test_decision_follows_the_contract(engine: Engine) -> None:
-    decision = engine.can_contact(make_request()).to_json_dict()
+    decision = engine.can_contact(make_request()).to_json()
     assert set(decision) >= {
         "allowed",
         "decision_id",
@@ -98,8 +98,11 @@ def test_decision_ids_are_unique(engine: Engine) -> None:
 
 
 def test_decide_many_answers_bad_requests_in_place(engine: Engine) -> None:
-    answers = engine.decide_many([make_request(), make_request(channel="fax"), make_request()])
-    assert answers[0]["allowed"] is True
-    assert answers[1]["error"] == "invalid request"
-    assert answers[1]["fields"][0]["field"] == "channel"
-    assert answers[2]["allowed"] is True
+    first, bad, last = engine.decide_many(
+        [make_request(), make_request(channel="fax"), make_request()]
+    )
+    assert isinstance(first, Decision) and first.allowed is True
+    assert isinstance(bad, RequestError)
+    assert bad.to_json()["error"] == "invalid request"
+    assert bad.to_json()["fields"][0]["field"] == "channel"
+    assert isinstance(last, Decision) and last.allowed is True

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contactengine.engine.loader import LoadResult, load_paths, load_sources
 from contactengine.language.diagnostics import render_all_human
-from contactengine.language.loader import LoadResult, load_paths, load_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 FEDERAL = ROOT.joinpath("rules", "us", "federal.rules").read_text(encoding="utf-8")

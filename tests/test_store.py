@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 
-from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
+from contactengine.model import Consent, Debt, Debtor, InconvenientTime, OptOut
 from contactengine.store import AttemptRecord, ConflictingKey, NotFound, Store
 from contactengine.store.audit import export, verify
 from contactengine.store.migrations import LATEST
@@ -136,8 +137,8 @@ def test_flags(store: Store) -> None:
 def test_reserve_records_only_what_is_allowed(store: Store) -> None:
     seed(store)
 
-    def allow_three(snapshot: Any) -> dict[str, Any]:
-        return {"allowed": len(snapshot.events) < 3}
+    def allow_three(snapshot: Any) -> Any:
+        return SimpleNamespace(allowed=len(snapshot.events) < 3)
 
     results = [store.reserve("C-1", "D-1", allow_three, attempt(n))[1] for n in range(1, 6)]
     assert results == ["A-1", "A-2", "A-3", None, None]

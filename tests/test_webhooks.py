@@ -13,10 +13,9 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from contactengine.api.app import create_app
 from contactengine.api.webhooks import WebhookSettings
 from contactengine.dispatch.unsubscribe import UnsubscribeClaim, unsubscribe_token
-from contactengine.engine.api import Engine
-from contactengine.engine.ledger import Ledger
-from contactengine.language.loader import load_ruleset
-from contactengine.store.base import AttemptRecord, PlannedMessage
+from contactengine.engine.loader import load_ruleset
+from contactengine.ledger import Engine, Ledger
+from contactengine.model import AttemptRecord, PlannedMessage
 from contactengine.store.sqlite import SQLiteStore
 from tests.dispatch_setup import ROOT, phone, seed
 from tests.live_server import serving
@@ -158,7 +157,7 @@ def test_status_callbacks_set_outcomes(hooks: Hooks) -> None:
             }
         )
         store.settle_message(
-            message, "w", "sent", attempt_id=reserved["attempt_id"], provider_id=f"SID-{message}"
+            message, "w", "sent", attempt_id=reserved.attempt_id, provider_id=f"SID-{message}"
         )
     busy = {"CallSid": "SID-M-1", "CallStatus": "busy"}
     assert hooks.twilio("/webhooks/twilio/status", busy).status_code == 204

@@ -1,10 +1,12 @@
 """contactengine: executable contact rules for debt-collection communications.
 
 The public surface is small: load a rule set, ask `can_contact()`, get a reasoned decision.
+`decide()` is the one function every entry point uses: a request (JSON, a mapping or a
+model) in, a `Decision` out.
 """
 
-from contactengine.engine.api import Engine, can_contact, decide_many, load_engine
-from contactengine.engine.models import ContactRequest, Decision, RequestError
+from contactengine.ledger import Engine, can_contact, decide, decide_many, load_engine
+from contactengine.model import ContactRequest, Decision, RequestError
 
 __all__ = [
     "ContactRequest",
@@ -12,6 +14,7 @@ __all__ = [
     "Engine",
     "RequestError",
     "can_contact",
+    "decide",
     "decide_many",
     "load_engine",
 ]

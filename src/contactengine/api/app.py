@@ -17,33 +17,28 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from starlette.exceptions import HTTPException
 
 from contactengine.api.keys import allows, authenticate
 from contactengine.api.webhooks import WebhookSettings, webhook_router
-from contactengine.engine.api import Engine
-from contactengine.engine.ledger import Ledger, LedgerRequest
-from contactengine.engine.models import (
+from contactengine.ledger import Engine, Ledger, decide
+from contactengine.model.debtor import (
     Consent,
-    FieldError,
     InconvenientTime,
     OptOut,
-    RequestError,
-    contact_point,
-    e164_or_none,
-    instant,
+    Revocation,
+    channel_contact_point,
 )
-from contactengine.language import vocabulary as v
+from contactengine.model.errors import RequestError
+from contactengine.model.history import Attempt
+from contactengine.model.instant import Instant
+from contactengine.model.limits import MAX_RECORDS, Id, check_depth, load_json
+from contactengine.model.records import PlannedMessage
+from contactengine.model.request import LedgerRequest
+from contactengine.model.vocabulary import Channel, Outcome
 from contactengine.store.audit import export
-from contactengine.store.base import (
-    ApiKeyRecord,
-    AttemptRecord,
-    ConflictingKey,
-    NotFound,
-    PlannedMessage,
-    StoreError,
-)
+from contactengine.store.base import ApiKeyRecord, ConflictingKey, NotFound, StoreError
 
 ACCESS = logging.getLogger("contactengine.access")
 MAX_BODY = 1_000_000  # bytes: a batch of 100 requests with long histories fits
@@ -68,29 +63,9 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class AttemptBody(_Body):
-    id: str = Field(min_length=1)
-    debtor_id: str = Field(min_length=1)
-    debt_ids: list[str] = Field(min_length=1)
-    channel: v.Channel
-    to: str | None = None
-    at: float | str
-    direction: v.Direction = "outbound"
-    outcome: v.Outcome | None = None
-    message_left: bool | None = None
-    purpose: v.Purpose | None = None
-    in_reply_to: str | None = None
-
-
 class OutcomeBody(_Body):
-    outcome: v.Outcome
+    outcome: Outcome
     message_left: bool | None = None
-
-
-class RevocationBody(_Body):
-    channel: v.Channel
-    to: str | None = None
-    at: str
 
 
 class FlagBody(_Body):
@@ -98,18 +73,45 @@ class FlagBody(_Body):
 
 
 class PlannedMessageBody(_Body):
-    id: str = Field(min_length=1)
-    debtor_id: str = Field(min_length=1)
-    debt_id: str = Field(min_length=1)
-    channel: v.Channel
-    template: str = Field(min_length=1)
-    not_before: str
-    to: str | None = None
+    id: Id
+    debtor_id: Id
+    debt_id: Id
+    channel: Channel
+    template: Id
+    not_before: Instant
+    to: str | None = Field(default=None, max_length=1000)
     variables: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return channel_contact_point(value, info)
+
+    @field_validator("variables")
+    @classmethod
+    def _variables(cls, value: dict[str, Any]) -> dict[str, Any]:
+        check_depth(value, "variables", limit=8)
+        return value
 
 
 class PlanBody(_Body):
     messages: list[PlannedMessageBody] = Field(min_length=1, max_length=10_000)
+
+
+DECISION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "One request (with its facts, or by `debtor_id`) or"
+                    ' `{"requests": [...]}`',
+                }
+            }
+        },
+    }
+}
 
 
 # --- the application ----------------------------------------------------------------------
@@ -174,14 +176,18 @@ def create_app(
 
     # --- decisions ---------------------------------------------------------------------
 
-    @app.post("/v1/decisions", tags=["decisions"])
-    async def decisions(body: dict[str, Any], _: ApiKeyRecord = reader) -> Response:
+    @app.post("/v1/decisions", tags=["decisions"], openapi_extra=DECISION_BODY)
+    async def decisions(request: Request, _: ApiKeyRecord = reader) -> Response:
         """One request (the decision contract) or `{"requests": [...]}`, up to 1,000.
 
         A request naming `debtor_id` is decided from the ledger; one carrying `debtor`
         from its own facts.
         """
-        if "requests" in body:
+        try:
+            body = load_json(await request.body(), "body")
+        except RequestError as exc:
+            raise _invalid(exc, 400, "Invalid JSON") from None
+        if isinstance(body, dict) and "requests" in body:
             batch = body["requests"]
             if not isinstance(batch, list) or not 1 <= len(batch) <= MAX_BATCH:
                 raise Problem(422, "Invalid batch", f"`requests` is a list of 1 to {MAX_BATCH}")
@@ -192,17 +198,17 @@ def create_app(
     @app.post("/v1/reservations", tags=["decisions"])
     def reservations(body: LedgerRequest, _: ApiKeyRecord = writer) -> Any:
         """Decide and, when allowed, record the attempt in one transaction."""
-        return ledger.reserve(body)
+        return ledger.reserve(body).to_json()
 
     # --- the ledger's writes -------------------------------------------------------------
 
     @app.post("/v1/attempts", status_code=201, tags=["ledger"])
     def attempts(
-        body: AttemptBody,
+        body: Attempt,
         _: ApiKeyRecord = writer,
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> Any:
-        record = _attempt(body)
+        record = body.record()
         return {"id": _store(lambda: store.record_attempt(record, key=idempotency_key))}
 
     @app.patch("/v1/attempts/{attempt_id}", tags=["ledger"])
@@ -232,13 +238,14 @@ def create_app(
     @app.post("/v1/debtors/{debtor_id}/consents/revocations", tags=["ledger"])
     def revocations(
         debtor_id: str,
-        body: RevocationBody,
+        body: Revocation,
         _: ApiKeyRecord = writer,
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> Any:
-        at = _instant(body.at, "at")
         revoked = _store(
-            lambda: store.revoke_consent(debtor_id, body.channel, body.to, at, key=idempotency_key)
+            lambda: store.revoke_consent(
+                debtor_id, body.channel, body.to, body.at, key=idempotency_key
+            )
         )
         return {"revoked": revoked}
 
@@ -274,7 +281,9 @@ def create_app(
 
     @app.put("/v1/debtors/{debtor_id}/inconvenient-times", tags=["ledger"])
     def inconvenient_times(
-        debtor_id: str, body: list[InconvenientTime], _: ApiKeyRecord = writer
+        debtor_id: str,
+        body: Annotated[list[InconvenientTime], Field(max_length=MAX_RECORDS)],
+        _: ApiKeyRecord = writer,
     ) -> Any:
         _store(lambda: store.set_inconvenient_times(debtor_id, body))
         return {"recorded": len(body)}
@@ -288,11 +297,11 @@ def create_app(
                 debt_id=m.debt_id,
                 channel=m.channel,
                 template=m.template,
-                not_before=_instant(m.not_before, f"messages.{n}.not_before"),
+                not_before=m.not_before,
                 to=m.to,
                 variables=m.variables,
             )
-            for n, m in enumerate(body.messages)
+            for m in body.messages
         ]
         return {"planned": _store(lambda: store.plan_messages(messages))}
 
@@ -330,18 +339,22 @@ def create_app(
 
 
 def _decide_one(engine: Engine, ledger: Ledger, item: Any, batch: bool) -> dict[str, Any]:
+    """One request through the one decide path; a bad one is its error object in a batch,
+    a 422 problem alone."""
     try:
         if not isinstance(item, dict):
-            raise RequestError([FieldError(field="request", message="a request is a JSON object")])
-        if "debtor_id" in item:
-            return ledger.can_contact(item)
-        return engine.can_contact(item).model_dump(mode="json")
+            raise RequestError.single("request", "a request is a JSON object")
+        decision = decide(item, engine.ruleset, ledger=ledger, now=engine.clock())
+        return dict(decision.to_json())
     except RequestError as exc:
         if batch:
-            return exc.to_json_dict()
-        raise Problem(
-            422, "Invalid request", "see `errors`", [e.model_dump() for e in exc.errors]
-        ) from exc
+            return dict(exc.to_json())
+        raise _invalid(exc) from exc
+
+
+def _invalid(exc: RequestError, status: int = 422, title: str = "Invalid request") -> Problem:
+    errors = [{"field": e.field, "message": e.message} for e in exc.errors]
+    return Problem(status, title, "see `errors`", errors)
 
 
 def _store(write: Callable[[], Any]) -> Any:
@@ -356,41 +369,6 @@ def _store(write: Callable[[], Any]) -> Any:
         raise Problem(503, "The ledger is unavailable", str(exc)) from exc
     except ValueError as exc:
         raise Problem(422, "Invalid request", str(exc)) from exc
-
-
-def _attempt(body: AttemptBody) -> AttemptRecord:
-    """The attempt as the ledger keeps it: its contact point as decisions compare them."""
-    at = body.at if isinstance(body.at, float) else _instant(str(body.at), "at")
-    to = body.to
-    if to is not None and body.channel in ("call", "sms") and e164_or_none(to) is None:
-        message = f"`{to}` is not a possible phone number in +E.164 form"
-        raise Problem(422, "Invalid attempt", message, [{"field": "to", "message": message}])
-    try:
-        return AttemptRecord(
-            id=body.id,
-            debtor_id=body.debtor_id,
-            debt_ids=tuple(body.debt_ids),
-            channel=body.channel,
-            to=None if to is None else contact_point(body.channel, to),
-            at=at,
-            direction=body.direction,
-            outcome=body.outcome,
-            message_left=body.message_left,
-            purpose=body.purpose,
-            in_reply_to=body.in_reply_to,
-        )
-    except ValueError as exc:
-        raise Problem(422, "Invalid attempt", str(exc)) from exc
-
-
-def _instant(text: str, field: str) -> float:
-    try:
-        return instant(text)
-    except ValueError as exc:
-        message = str(exc)
-        raise Problem(
-            422, "Invalid request", message, [{"field": field, "message": message}]
-        ) from None
 
 
 class Guard:

@@ -14,9 +14,8 @@ from fastapi import FastAPI
 from contactengine.api.app import create_app
 from contactengine.api.webhooks import WebhookSettings
 from contactengine.dispatch.unsubscribe import signing_key
-from contactengine.engine.api import Engine
-from contactengine.engine.ledger import Ledger
-from contactengine.language.loader import load_ruleset
+from contactengine.engine.loader import load_ruleset
+from contactengine.ledger import Engine, Ledger
 from contactengine.store.connect import open_store
 
 RULES_ENVIRONMENT = "CONTACTENGINE_RULES"

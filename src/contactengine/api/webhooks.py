@@ -11,7 +11,6 @@ provider retrying the same event changes nothing twice.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -27,10 +26,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from contactengine.dispatch.unsubscribe import read_unsubscribe_token
-from contactengine.engine.ledger import Ledger
-from contactengine.engine.masking import mask_contact
-from contactengine.engine.models import OptOut, iso
-from contactengine.store.base import AttemptRecord, StoreError
+from contactengine.ledger import Ledger
+from contactengine.model.contact import ContactPointError, email_address, phone_number
+from contactengine.model.debtor import OptOut
+from contactengine.model.errors import RequestError
+from contactengine.model.limits import load_json
+from contactengine.model.masking import mask_contact
+from contactengine.model.records import AttemptRecord
+from contactengine.model.request import LedgerRequest
+from contactengine.store.base import StoreError
 from contactengine.webhooks.inbound_sms import Intent, read_inbound_sms
 from contactengine.webhooks.signatures import (
     SignatureError,
@@ -126,7 +130,12 @@ def webhook_router(
             form = await twilio_form(request, "/webhooks/twilio/sms")
         except Refused as refused:
             return _refusal(refused)
-        sender, body = form.get("From", ""), form.get("Body", "")
+        body = form.get("Body", "")
+        try:
+            sender = phone_number(form.get("From", ""))
+        except ContactPointError:  # a sender no debtor can have: acknowledged, nothing to do
+            LOG.info("inbound sms from a sender that is not a phone number")
+            return Response(EMPTY_TWIML, media_type=TWIML)
         key = twilio_event_key(form, request.headers.get("i-twilio-idempotency-token"))
         now = clock()
         reading = read_inbound_sms(body)
@@ -135,16 +144,14 @@ def webhook_router(
                 return Response(EMPTY_TWIML, media_type=TWIML)
             debtors = store.debtors_at(sender)
             for debtor_id in debtors:
-                _record_inbound(store, debtor_id, form, now)
+                _record_inbound(store, debtor_id, sender, form, now)
             reply = None
             if reading.intent is Intent.REVOKE:
                 for debtor_id in debtors:
                     store.revoke_consent(
                         debtor_id, "sms", sender, now, key=f"{key}:revoke:{debtor_id}"
                     )
-                    opt_out = OptOut.model_validate(
-                        {"channel": "sms", "to": sender, "at": iso(now)}
-                    )
+                    opt_out = OptOut(channel="sms", to=sender, at=now)
                     store.record_opt_out(debtor_id, opt_out, key=f"{key}:opt-out:{debtor_id}")
                 reply = _confirmation(ledger, debtors, sender, now, settings.confirmation_text)
             elif reading.intent is Intent.HELP:
@@ -194,15 +201,15 @@ def webhook_router(
                 request.headers.get("x-twilio-email-event-webhook-signature"),
                 now,
             )
-            events = json.loads(raw)
+            events = load_json(raw, "body")
             if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
                 raise ValueError("the body is not a list of events")
         except SignatureError as exc:
             return _refusal(Refused(403, str(exc)))
+        except RequestError:
+            return _refusal(Refused(400, "the body is not JSON"))
         except ValueError as exc:
-            return _refusal(
-                Refused(400, str(exc) if "events" in str(exc) else "the body is not JSON")
-            )
+            return _refusal(Refused(400, str(exc)))
         try:
             for event, key in zip(events, sendgrid_event_keys(events), strict=True):
                 if store.first_time(key, now):
@@ -237,7 +244,7 @@ def webhook_router(
         except ValueError:
             return _refusal(Refused(400, "this unsubscribe link is not valid"))
         now = clock()
-        opt_out = OptOut.model_validate({"channel": "email", "to": claim.address, "at": iso(now)})
+        opt_out = OptOut(channel="email", to=claim.address, at=now)
         try:
             store.record_opt_out(claim.debtor_id, opt_out, key=f"unsubscribe:{token}")
         except StoreError as exc:
@@ -265,7 +272,9 @@ def _when(enabled: bool, register: Callable[[Handler], Handler]) -> Callable[[Ha
     return register if enabled else (lambda handler: handler)
 
 
-def _record_inbound(store: Any, debtor_id: str, form: Mapping[str, str], now: float) -> None:
+def _record_inbound(
+    store: Any, debtor_id: str, sender: str, form: Mapping[str, str], now: float
+) -> None:
     """The consumer's text, in the history: it starts the clocks the law ties to it."""
     sid = form.get("MessageSid") or form.get("SmsSid") or f"{now}"
     attempt = AttemptRecord(
@@ -273,7 +282,7 @@ def _record_inbound(store: Any, debtor_id: str, form: Mapping[str, str], now: fl
         debtor_id=debtor_id,
         debt_ids=(),
         channel="sms",
-        to=form.get("From"),
+        to=sender,
         at=now,
         direction="inbound",
     )
@@ -289,17 +298,17 @@ def _confirmation(
         if not debts:
             continue
         decision = ledger.reserve(
-            {
-                "debtor_id": debtor_id,
-                "debt_id": debts[0],
-                "channel": "sms",
-                "to": sender,
-                "at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(),
-                "purpose": "opt_out_confirmation",
-                "automated": True,
-            }
+            LedgerRequest(
+                debtor_id=debtor_id,
+                debt_id=debts[0],
+                channel="sms",
+                to=sender,
+                at=now,
+                purpose="opt_out_confirmation",
+                automated=True,
+            )
         )
-        return text if decision["allowed"] else None
+        return text if decision.allowed else None
     return None
 
 
@@ -324,10 +333,11 @@ def _email_event(store: Any, event: Mapping[str, Any], now: float) -> None:
     if message is None:
         return  # not one of ours, or its custom arguments were lost
     if kind in EMAIL_OPT_OUTS and event.get("email"):
-        opt_out = OptOut.model_validate(
-            {"channel": "email", "to": str(event["email"]), "at": iso(now)}
-        )
-        store.record_opt_out(message.debtor_id, opt_out)
+        try:
+            address = email_address(str(event["email"]))
+        except ContactPointError:  # not an address: every email to this debtor stops
+            address = None
+        store.record_opt_out(message.debtor_id, OptOut(channel="email", to=address, at=now))
     outcome = EMAIL_OUTCOMES.get(kind)
     if outcome and message.attempt_id:
         store.record_outcome(message.attempt_id, outcome)

@@ -27,11 +27,12 @@ from contactengine.dispatch.planner import PlanError, read_plan
 from contactengine.dispatch.progress import Progress
 from contactengine.dispatch.run import Dispatcher, Settled, Summary
 from contactengine.dispatch.unsubscribe import signing_key
-from contactengine.engine.ledger import Ledger
-from contactengine.engine.models import instant, iso
+from contactengine.engine.loader import load_paths
 from contactengine.language.diagnostics import render_all_human
-from contactengine.language.loader import load_paths
-from contactengine.store.base import ConflictingKey, NotFound, PlannedMessage, Store, StoreError
+from contactengine.ledger import Ledger
+from contactengine.model.instant import instant, iso
+from contactengine.model.records import PlannedMessage
+from contactengine.store.base import ConflictingKey, NotFound, Store, StoreError
 from contactengine.store.connect import open_store
 from contactengine.templates import TemplateError, TemplateSet
 
@@ -206,7 +207,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _unusable(str(exc))
     store = open_store(args.database)
     dispatcher = Dispatcher(
-        Ledger(loaded.ruleset, store),
+        Ledger(loaded.ruleset, store, clock=clock),
         templates,
         channels,
         adapters,

@@ -17,14 +17,15 @@ from typing import Any, TextIO
 from contactengine.channels import check_channels
 from contactengine.cli.dispatching import add_commands, add_db_load, load_ledger
 from contactengine.cli.serving import add_commands as add_serving_commands
-from contactengine.engine.evaluate import decide
 from contactengine.engine.explain import explain, render_explanation
 from contactengine.engine.facts import facts_from_request
-from contactengine.engine.masking import mask_contact
-from contactengine.engine.models import RequestError, parse_request
-from contactengine.language.compiler import RuleSet
+from contactengine.engine.loader import load_paths
+from contactengine.engine.ruleset import RuleSet
 from contactengine.language.diagnostics import render_all_human, render_all_json
-from contactengine.language.loader import load_paths
+from contactengine.ledger import decide
+from contactengine.model.errors import RequestError
+from contactengine.model.masking import mask_contact
+from contactengine.model.request import parse_request
 from contactengine.scenarios.report import render_human, render_json, run_files
 from contactengine.store.audit import export, verify
 from contactengine.store.base import StoreError
@@ -63,7 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("human", "json"), default="human")
     check.set_defaults(run=_check)
 
-    decide_cmd = commands.add_parser("decide", help="decide JSON Lines requests")
+    decide_cmd = commands.add_parser(
+        "decide",
+        help="decide JSON Lines requests",
+        description="Decide each line; a bad line gets its error object in its place."
+        " Exits 1 when any line was invalid.",
+    )
     decide_cmd.add_argument("input", nargs="?", default="-", help="JSON Lines file (- for stdin)")
     decide_cmd.add_argument("--rules", action="append", default=None, help="rules folder or file")
     decide_cmd.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
@@ -160,36 +166,31 @@ def _load_rules(paths: list[str] | None) -> RuleSet | None:
 
 
 def _decide(args: argparse.Namespace) -> int:
+    """Every line answered, in order: a decision, or the line's error object; exit 1 when
+    any line was invalid, so a script notices."""
     ruleset = _load_rules(args.rules)
     if ruleset is None:
         return 2
+    invalid = 0
     with _open(args.input) as stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
             answer = _decide_line(line, number, ruleset)
+            invalid += "error" in answer
             if args.format == "table":
                 sys.stdout.write(_readable(answer, line))
             else:
                 sys.stdout.write(json.dumps(answer) + "\n")
             sys.stdout.flush()
-    return 0
+    return 1 if invalid else 0
 
 
 def _decide_line(line: str, number: int, ruleset: RuleSet) -> dict[str, Any]:
     try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return {
-            "error": "invalid JSON",
-            "line": number,
-            "message": f"{exc.msg} at column {exc.colno}",
-        }
-    try:
-        request = parse_request(data)
+        return dict(decide(line, ruleset).to_json())
     except RequestError as exc:
-        return {**exc.to_json_dict(), "line": number}
-    return decide(facts_from_request(request), ruleset)
+        return {**exc.to_json(), "line": number}
 
 
 def _readable(answer: dict[str, Any], line: str) -> str:
@@ -272,10 +273,7 @@ def _explain(args: argparse.Namespace) -> int:
     with _open(args.request) as stream:
         text = stream.read()
     try:
-        request = parse_request(json.loads(text))
-    except json.JSONDecodeError as exc:
-        print(f"{args.request}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}", file=sys.stderr)
-        return 1
+        request = parse_request(text)
     except RequestError as exc:
         for error in exc.errors:
             print(f"{args.request}: {error.field}: {error.message}", file=sys.stderr)

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from contactengine.api.keys import create_key
+from contactengine.engine.loader import load_paths
 from contactengine.language.diagnostics import render_all_human
-from contactengine.language.loader import load_paths
 from contactengine.store.base import StoreError
 from contactengine.store.connect import ENVIRONMENT as DATABASE_ENVIRONMENT
 from contactengine.store.connect import open_store

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contactengine.engine.models import Debtor
+from contactengine.model.debtor import Debtor
 
 # Texts only reach phones that take them; calls prefer personal numbers over work ones.
 _SMS_KINDS = ("mobile", "voip")

@@ -9,26 +9,26 @@ same file again changes nothing (each write carries a key derived from its conte
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from contactengine.engine.facts import contact_key
-from contactengine.engine.models import Debt, Debtor, HistoryEntry, RequestError
-from contactengine.store.base import AttemptRecord, Store
+from contactengine.model.debtor import Debt, Debtor, Model
+from contactengine.model.errors import RequestError
+from contactengine.model.history import HistoryEntry
+from contactengine.model.limits import MAX_HISTORY, load_json
+from contactengine.model.request import validated
+from contactengine.store.base import Store
 
 
 class LedgerFileError(ValueError):
     """Lines that cannot be loaded; nothing was."""
 
 
-class DebtorRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class DebtorRecord(Model):
     debtor: Debtor
-    debts: list[Debt] = Field(min_length=1)
-    history: list[HistoryEntry] = Field(default_factory=list)
+    debts: list[Debt] = Field(min_length=1, max_length=1000)
+    history: list[HistoryEntry] = Field(default_factory=list, max_length=MAX_HISTORY)
 
 
 def load_ledger_file(store: Store, path: Path) -> dict[str, int]:
@@ -42,19 +42,7 @@ def load_ledger_file(store: Store, path: Path) -> dict[str, int]:
             store.put_debt(record.debtor.id, debt)
             counts["debts"] += 1
         for number, entry in enumerate(record.history, start=1):
-            attempt = AttemptRecord(
-                id=entry.id or f"{record.debtor.id}-past-{number}",
-                debtor_id=record.debtor.id,
-                debt_ids=tuple(entry.debt_ids),
-                channel=entry.channel,
-                to=contact_key(entry.to),
-                at=entry.at.timestamp(),
-                direction=entry.direction,
-                outcome=entry.outcome,
-                message_left=entry.message_left,
-                purpose=entry.purpose,
-                in_reply_to=entry.in_reply_to,
-            )
+            attempt = entry.attempt(record.debtor.id, f"{record.debtor.id}-past-{number}")
             store.record_attempt(attempt, key=f"{key}:attempt:{number}")
             counts["attempts"] += 1
     return counts
@@ -67,11 +55,9 @@ def _read(path: Path) -> list[tuple[int, DebtorRecord]]:
         if not raw.strip() or raw.lstrip().startswith("//"):
             continue
         try:
-            records.append((line, DebtorRecord.model_validate(json.loads(raw))))
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{line}: not JSON ({exc.msg} at column {exc.colno})")
-        except ValidationError as exc:
-            for error in RequestError.from_validation(exc).errors:
+            records.append((line, validated(DebtorRecord, load_json(raw, "line"))))
+        except RequestError as exc:
+            for error in exc.errors:
                 problems.append(f"{path}:{line}: {error.field}: {error.message}")
     if problems:
         raise LedgerFileError("\n".join([*problems, f"nothing loaded: {len(problems)} problems"]))

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contactengine.engine.models import instant
-from contactengine.language import vocabulary as v
-from contactengine.store.base import PlannedMessage
+from contactengine.model import vocabulary as v
+from contactengine.model.contact import contact_point
+from contactengine.model.instant import instant
+from contactengine.model.limits import check_depth
+from contactengine.model.records import PlannedMessage
 
 COLUMNS = ("id", "debtor_id", "debt_id", "channel", "template", "not_before", "to", "language")
 REQUIRED = ("debtor_id", "debt_id", "channel", "template", "not_before")
@@ -111,6 +113,17 @@ def planned(
     if not isinstance(variables, dict):
         problems.append("variables: must be a JSON object")
         variables = {}
+    try:
+        check_depth(variables, "variables", limit=8)
+    except ValueError as exc:
+        problems.append(str(exc))
+        variables = {}
+    to = _text(row.get("to")) or None
+    if to is not None and channel in v.CHANNELS:
+        try:
+            to = contact_point(channel, to)
+        except ValueError as exc:
+            problems.append(f"to: {exc}")
     language = _text(row.get("language"))
     if language:
         variables = {**variables, LANGUAGE: language}
@@ -123,7 +136,7 @@ def planned(
         "channel": channel,
         "template": template,
         "not_before": not_before,
-        "to": _text(row.get("to")) or None,
+        "to": to,
         "variables": variables,
     }
     return PlannedMessage(id=_text(row.get("id")) or content_id(fields), **fields)

@@ -18,7 +18,6 @@ key, for the providers that honour one.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import random
 import threading
 import time
@@ -30,10 +29,14 @@ from typing import Any
 from contactengine.channels import Adapter, ChannelConfig, OutboundMessage, SendResult
 from contactengine.dispatch.contacts import default_contact
 from contactengine.dispatch.unsubscribe import UnsubscribeClaim, unsubscribe_token, unsubscribe_url
-from contactengine.engine.ledger import Ledger
-from contactengine.engine.masking import mask_contact, mask_text
-from contactengine.engine.models import Debtor, OptOut, instant, iso
-from contactengine.store.base import NotFound, PlannedMessage, StoreError
+from contactengine.ledger import Ledger
+from contactengine.model.debtor import Debtor, OptOut
+from contactengine.model.decision import Decision
+from contactengine.model.instant import iso
+from contactengine.model.masking import mask_contact, mask_text
+from contactengine.model.records import PlannedMessage
+from contactengine.model.request import LedgerRequest
+from contactengine.store.base import NotFound, StoreError
 from contactengine.templates import Rendered, TemplateError, TemplateSet
 
 RESULTS = ("sent", "deferred", "closed", "failed", "returned")
@@ -106,13 +109,15 @@ class Summary:
         }
 
 
-def binding_reason(decision: Mapping[str, Any]) -> tuple[str, str]:
+def binding_reason(decision: Decision) -> tuple[str, str]:
     """The refusing rule that decides the message's fate, and its message: one that never
     clears when the message can never go, else the one that clears last."""
-    reasons = decision.get("reasons") or [{"rule": "refused", "message": "", "until": None}]
-    never = [r for r in reasons if r.get("until") is None]
-    chosen = never[0] if never else max(reasons, key=lambda r: str(r["until"]))
-    return str(chosen["rule"]), str(chosen.get("message", ""))
+    reasons = decision.reasons
+    if not reasons:
+        return "refused", ""
+    never = [r for r in reasons if r.until is None]
+    chosen = never[0] if never else max(reasons, key=lambda r: r.until or 0.0)
+    return chosen.rule, chosen.message
 
 
 class Dispatcher:
@@ -217,7 +222,7 @@ class Dispatcher:
         decision = self.ledger.reserve(
             self._request(message, outbound.to, now, rendered), attempt_id=attempt_id
         )
-        if not decision["allowed"]:
+        if not decision.allowed:
             return self._write(message, self._refused(message, outbound.to, decision, now))
         lacking = self._lacking(message, outbound.to, rendered, decision)
         if lacking is not None:
@@ -290,35 +295,35 @@ class Dispatcher:
 
     def _request(
         self, message: PlannedMessage, to: str, now: float, rendered: Rendered
-    ) -> dict[str, Any]:
-        return {
-            "debtor_id": message.debtor_id,
-            "debt_id": message.debt_id,
-            "channel": message.channel,
-            "to": to,
-            "at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(),
-            "purpose": self.templates.purpose(rendered.kind),
-            # What dispatch places is automated: texts, and calls in an artificial voice.
-            "automated": message.channel in ("sms", "call"),
-        }
+    ) -> LedgerRequest:
+        return LedgerRequest.model_validate(
+            {
+                "debtor_id": message.debtor_id,
+                "debt_id": message.debt_id,
+                "channel": message.channel,
+                "to": to,
+                "at": now,
+                "purpose": self.templates.purpose(rendered.kind),
+                # What dispatch places is automated: texts, and calls in an artificial voice.
+                "automated": message.channel in ("sms", "call"),
+            }
+        )
 
-    def _refused(
-        self, message: PlannedMessage, to: str, decision: Mapping[str, Any], now: float
-    ) -> Settled:
+    def _refused(self, message: PlannedMessage, to: str, decision: Decision, now: float) -> Settled:
         """Deferred to when the rules allow it, or closed when they never will (unwritten)."""
         rule, detail = binding_reason(decision)
         if rule == "store-unavailable":
             return self._verdict(message, to, "deferred", rule, detail, now + STORE_RETRY_SECONDS)
-        following = decision.get("next_allowed_at")
-        if following:
-            return self._verdict(message, to, "deferred", rule, detail, instant(str(following)))
+        following = decision.next_allowed_at
+        if following is not None:
+            return self._verdict(message, to, "deferred", rule, detail, following)
         return self._verdict(message, to, "closed", rule, detail)
 
     def _lacking(
-        self, message: PlannedMessage, to: str, rendered: Rendered, decision: Mapping[str, Any]
+        self, message: PlannedMessage, to: str, rendered: Rendered, decision: Decision
     ) -> Settled | None:
         """Closed when the rendered text lacks a disclosure the decision requires (unwritten)."""
-        missing = self.templates.missing_disclosures(rendered, decision["required_content"])
+        missing = self.templates.missing_disclosures(rendered, decision.required_content)
         if not missing:
             return None
         detail = f"the rendered message lacks {', '.join(missing)}, which the rules require"
@@ -344,7 +349,7 @@ class Dispatcher:
             self._quietly(lambda: self.store.record_outcome(attempt_id, failed))
             if result.opted_out:
                 opt_out = OptOut.model_validate(
-                    {"channel": message.channel, "to": outbound.to, "at": iso(now)}
+                    {"channel": message.channel, "to": outbound.to, "at": now}
                 )
                 self._quietly(
                     lambda: self.store.record_opt_out(
@@ -441,7 +446,7 @@ class Dispatcher:
             return prepared
         _, outbound, rendered = prepared
         decision = self.ledger.preview(self._request(message, outbound.to, now, rendered))
-        if not decision["allowed"]:
+        if not decision.allowed:
             return self._refused(message, outbound.to, decision, now)
         lacking = self._lacking(message, outbound.to, rendered, decision)
         if lacking is not None:

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contactengine.engine.facts import Event, Facts
+from contactengine.engine.facts import Facts
+from contactengine.model.records import Event
 
 _FORTNIGHT = 14 * 86400
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()

@@ -1,5 +1,10 @@
 """Facts + rule set → decision. Fails closed: every error is a refusal with its reason.
 
+Before any rule is asked, the request must be one the rules can speak for: a known country,
+a resolved location, an instant inside the period the loaded packs cover (and not absurdly
+far ahead of the clock), and at least one rule approving the channel. Each failure is the
+engine's own refusal, with no time to wait for.
+
 A contact is allowed only if no applicable rule denies it in any candidate zone. The next
 allowed time is found by jumping from `at` by the instants before which no denying rule
 can change; because each jump is safe, the first instant with no denial is exact.
@@ -7,21 +12,26 @@ can change; because each jump is safe, the first instant with no denial is exact
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import replace
 
 from contactengine.engine.context import EvalContext
 from contactengine.engine.facts import Facts
-from contactengine.engine.masking import mask_contact
-from contactengine.engine.models import iso
 from contactengine.engine.nodes import Gate
+from contactengine.engine.ruleset import CompiledRule, Hits, Plan, RuleSet
 from contactengine.engine.timeutil import INF
-from contactengine.language.compiler import CompiledRule, Hits, Plan, RuleSet
+from contactengine.model.decision import ENGINE_SOURCE, Decision, Reason, ZoneEvidence
+from contactengine.model.instant import iso
+from contactengine.model.masking import mask_contact
 
 MAX_STEPS = 2000
 HORIZON_SECONDS = 400 * 86400
+# How far past the clock a request may ask: further ahead, the packs cannot say what will be
+# in force, so nothing is decided. Two years and a day (a leap day included).
+AHEAD_SECONDS = 731 * 86400
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -42,47 +52,37 @@ def decision_id(now_ms: int | None = None) -> str:
     return "dec_" + "".join([pairs[(value >> shift) & 1023] for shift in range(120, -10, -10)])
 
 
-def decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
-    """The SPEC §5 decision for these facts, as a plain dict."""
+def decide(facts: Facts, ruleset: RuleSet, now: float | None = None) -> Decision:
+    """The decision for these facts; `now` is the clock (the wall clock when None)."""
     try:
-        return _decide(facts, ruleset)
+        return _decide(facts, ruleset, time.time() if now is None else now)
     except Exception as exc:  # fail closed: a rule that cannot be evaluated refuses
         message = f"the rules could not be evaluated: {exc}"
         return refusal(ruleset, facts.at, "engine-error", message, facts)
 
 
-def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
+def _decide(facts: Facts, ruleset: RuleSet, now: float) -> Decision:
+    at = facts.at
     if not facts.jurisdictions:
-        return refusal(
-            ruleset,
-            facts.at,
-            "jurisdiction-unknown",
-            "the debtor's country is unknown, so no law pack can be chosen",
-            facts,
-        )
+        message = "the debtor's country is unknown, so no law pack can be chosen"
+        return refusal(ruleset, at, "jurisdiction-unknown", message, facts)
     if facts.zones is None:
-        return refusal(
-            ruleset,
-            facts.at,
-            "location-unknown",
-            "no time zone could be resolved for the debtor and the country has no fallback",
-            facts,
-        )
+        message = "no time zone could be resolved for the debtor and the country has no fallback"
+        return refusal(ruleset, at, "location-unknown", message, facts)
+    ctx = EvalContext(facts)
+    outside = _outside_coverage(ruleset, ctx, now)
+    if outside is not None:
+        return refusal(ruleset, at, "outside-coverage", outside, facts)
     plan = ruleset.plan(facts.channel, facts.jurisdictions, facts.actor, facts.debt_type)
     deciding = plan.deciding
     if not deciding:
-        return refusal(
-            ruleset,
-            facts.at,
-            "no-applicable-rules",
+        message = (
             f"no rule approves {facts.channel} contact in {', '.join(facts.jurisdictions)}"
-            f" for a {facts.actor}",
-            facts,
+            f" for a {facts.actor}"
         )
-    ctx = EvalContext(facts)
-    at = facts.at
+        return refusal(ruleset, at, "no-applicable-rules", message, facts)
     zone_count = len(ctx.zones)
-    reasons: list[dict[str, Any]] = []
+    reasons: list[Reason] = []
     denying: list[CompiledRule] = []
     broken = False
     try:
@@ -96,7 +96,7 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
         rule = deciding[index]
         denying.append(rule)
         reasons.append(_reason(rule, ctx, at, zone))
-    warnings: list[dict[str, Any]] = []
+    warnings: list[Reason] = []
     if facts.jurisdiction_note:
         warnings.append(engine_reason("jurisdiction-assumed", facts.jurisdiction_note))
     if plan.warning:
@@ -107,9 +107,13 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
             warnings += [_broken(rule, exc) for rule, exc in failed]
         warnings += [_reason(plan.warning[i], ctx, at, z, plan.warning[i].warn) for i, z in warned]
     required = (
-        sorted({name for node, names in plan.requiring if node.value(ctx, 0, at) for name in names})
+        tuple(
+            sorted(
+                {name for node, names in plan.requiring if node.value(ctx, 0, at) for name in names}
+            )
+        )
         if plan.requiring
-        else []
+        else ()
     )
     next_allowed: float | None = at
     if broken:
@@ -117,27 +121,54 @@ def _decide(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
     elif denying:
         by_id = {r.id: r for r in denying}
         start: float | None = at
-        for reason in reasons:
-            until = _search([by_id[reason["rule"]]], ctx, at, zone_count)
-            reason["until"] = None if until is None else iso(until)
+        for position, reason in enumerate(reasons):
+            until = _search([by_id[reason.rule]], ctx, at, zone_count)
+            reasons[position] = replace(reason, until=until)
             start = None if until is None or start is None else max(start, until)
         # Each rule alone refuses until its `until`, so nothing is allowed before the latest.
         next_allowed = None if start is None else _search(plan, ctx, start, zone_count, at)
-    at_text = iso(at)
-    return {
-        "allowed": not (denying or broken),
-        "decision_id": decision_id(),
-        "ruleset": ruleset.digest,
-        "at": at_text,
-        "reasons": reasons,
-        "warnings": warnings,
-        "next_allowed_at": (
-            None if next_allowed is None else at_text if next_allowed == at else iso(next_allowed)
-        ),
-        "zones": _zones(facts),
-        "jurisdictions": list(plan.jurisdictions),
-        "required_content": required,
-    }
+    return Decision(
+        allowed=not (denying or broken),
+        decision_id=decision_id(),
+        ruleset=ruleset.digest,
+        at=at,
+        reasons=tuple(reasons),
+        warnings=tuple(warnings),
+        next_allowed_at=next_allowed,
+        zones=_zones(facts),
+        jurisdictions=tuple(plan.jurisdictions),
+        required_content=required,
+    )
+
+
+def _outside_coverage(ruleset: RuleSet, ctx: EvalContext, now: float) -> str | None:
+    """Why the loaded packs cannot speak for this request's instant, or None when they can.
+
+    The instant must fall, in every candidate zone, on or after the first local date that a
+    pack covering the debtor's jurisdictions speaks for, and no further ahead of the clock
+    than `AHEAD_SECONDS`.
+    """
+    facts = ctx.facts
+    at = facts.at
+    if at > now + AHEAD_SECONDS:
+        return (
+            f"{iso(at)} is more than two years after the clock ({iso(now)}): no pack can say"
+            " what will be in force then"
+        )
+    first = ruleset.coverage_start(facts.jurisdictions)
+    if first is None:
+        places = ", ".join(facts.jurisdictions)
+        return f"no loaded pack says from when it speaks for {places}"
+    start, pack = first
+    for zi, zone in enumerate(ctx.zone_names):
+        local: dt.date = ctx.local(zi, at).date()
+        if local < start:
+            return (
+                f"it is {local.isoformat()} in {zone}: the packs loaded for"
+                f" {', '.join(facts.jurisdictions)} speak from {start.isoformat()}"
+                f" (pack `{pack}`), so no decision can be made for an earlier date"
+            )
+    return None
 
 
 def _rule_jump(rule: CompiledRule, ctx: EvalContext, t: float, zone_count: int) -> float | None:
@@ -218,34 +249,22 @@ def _search(
 
 def _reason(
     rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Gate | None = None
-) -> dict[str, Any]:
+) -> Reason:
     return _rule_reason(rule, _message(rule, ctx, t, zi, node or rule.deny))
 
 
-def _broken(rule: CompiledRule, exc: Exception) -> dict[str, Any]:
+def _broken(rule: CompiledRule, exc: Exception) -> Reason:
     """The reason given by a rule that raised: named, cited, with the error, never a time."""
     return _rule_reason(rule, f"this rule could not be evaluated: {exc}")
 
 
-def _rule_reason(rule: CompiledRule, message: str) -> dict[str, Any]:
-    return {
-        "rule": rule.id,
-        "citation": rule.citation,
-        "message": message,
-        "source": rule.source,
-        "until": None,
-    }
+def _rule_reason(rule: CompiledRule, message: str) -> Reason:
+    return Reason(rule.id, rule.citation, message, rule.source)
 
 
-def engine_reason(rule_id: str, message: str) -> dict[str, Any]:
+def engine_reason(rule_id: str, message: str) -> Reason:
     """A reason (or warning) given by the engine itself rather than by a rule."""
-    return {
-        "rule": rule_id,
-        "citation": None,
-        "message": message,
-        "source": "engine",
-        "until": None,
-    }
+    return Reason(rule_id, None, message, ENGINE_SOURCE)
 
 
 def _message(rule: CompiledRule, ctx: EvalContext, t: float, zi: int, node: Gate | None) -> str:
@@ -275,28 +294,27 @@ def _first_count(gate: Gate | None, ctx: EvalContext, zi: int, t: float) -> str:
     return str(counts[0].count(ctx, zi, t)) if counts else ""
 
 
-def _zones(facts: Facts) -> list[dict[str, str]]:
+def _zones(facts: Facts) -> tuple[ZoneEvidence, ...]:
     if facts.zones is None:
-        return []
-    return [{"zone": zone, "from": source} for zone, source in facts.zones.evidence]
+        return ()
+    return tuple(ZoneEvidence(zone, source) for zone, source in facts.zones.evidence)
 
 
 def refusal(
     ruleset: RuleSet, at: float, rule_id: str, message: str, facts: Facts | None = None
-) -> dict[str, Any]:
+) -> Decision:
     """A refusal by the engine itself, before any rule could be asked: never a time to wait for.
 
     With `facts`, the zones and jurisdictions resolved so far are reported too.
     """
-    return {
-        "allowed": False,
-        "decision_id": decision_id(),
-        "ruleset": ruleset.digest,
-        "at": iso(at),
-        "reasons": [engine_reason(rule_id, message)],
-        "warnings": [],
-        "next_allowed_at": None,
-        "zones": _zones(facts) if facts is not None else [],
-        "jurisdictions": list(facts.jurisdictions) if facts is not None else [],
-        "required_content": [],
-    }
+    return Decision(
+        allowed=False,
+        decision_id=decision_id(),
+        ruleset=ruleset.digest,
+        at=at,
+        reasons=(engine_reason(rule_id, message),),
+        warnings=(),
+        next_allowed_at=None,
+        zones=_zones(facts) if facts is not None else (),
+        jurisdictions=tuple(facts.jurisdictions) if facts is not None else (),
+    )

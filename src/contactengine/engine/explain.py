@@ -8,23 +8,27 @@ from typing import Any
 from contactengine.engine.context import EvalContext
 from contactengine.engine.evaluate import decide
 from contactengine.engine.facts import Facts
-from contactengine.engine.masking import mask_contact
-from contactengine.language.compiler import CompiledRule, RuleSet
+from contactengine.engine.ruleset import CompiledRule, RuleSet
+from contactengine.model.decision import Decision
+from contactengine.model.instant import RESOLUTION, iso
+from contactengine.model.masking import mask_contact
 
 
-def explain(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
+def explain(facts: Facts, ruleset: RuleSet, now: float | None = None) -> dict[str, Any]:
     """The decision plus each applicable rule's verdict at the requested instant."""
-    decision = decide(facts, ruleset)
+    decision = decide(facts, ruleset, now)
     verdicts: list[dict[str, Any]] = []
     if facts.zones is not None and facts.jurisdictions:
         ctx = EvalContext(facts)
-        denied = {r["rule"]: r for r in decision["reasons"]}
-        warned = {r["rule"] for r in decision["warnings"]}
+        denied = {r.rule: r for r in decision.reasons}
+        warned = {r.rule for r in decision.warnings}
         rules = ruleset.applicable(facts.channel, facts.jurisdictions, facts.actor, facts.debt_type)
         for rule in rules:
+            until: str | None
             if rule.id in denied:
-                verdict, detail = "denies", denied[rule.id]["message"]
-                until = denied[rule.id]["until"]
+                verdict, detail = "denies", denied[rule.id].message
+                clears = denied[rule.id].until
+                until = None if clears is None else iso(clears)
             elif rule.id in warned:
                 verdict, detail, until = "warns", "allowed, but flagged for review", None
             elif rule.deny is None and rule.warn is None:
@@ -50,7 +54,7 @@ def explain(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
     else:
         local_times, holding = [], []
     return {
-        "decision": decision,
+        "decision": decision.to_json(),
         "rules": verdicts,
         "local_times": local_times,
         "held_until_next_by": holding,
@@ -58,13 +62,13 @@ def explain(facts: Facts, ruleset: RuleSet) -> dict[str, Any]:
 
 
 def _holding_rules(
-    decision: dict[str, Any], rules: tuple[CompiledRule, ...], ctx: EvalContext
+    decision: Decision, rules: tuple[CompiledRule, ...], ctx: EvalContext
 ) -> list[str]:
     """The rules still denying a moment before the next allowed time: why it is not sooner."""
-    nxt = decision["next_allowed_at"]
-    if decision["allowed"] or nxt is None:
+    nxt = decision.next_allowed_at
+    if decision.allowed or nxt is None:
         return []
-    just_before = dt.datetime.fromisoformat(nxt.replace("Z", "+00:00")).timestamp() - 0.001
+    just_before = nxt - RESOLUTION
     zones = range(len(ctx.zones))
     return [
         rule.id

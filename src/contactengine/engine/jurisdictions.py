@@ -8,7 +8,7 @@ A state or province that is missing or unknown makes every pack of the country a
 from __future__ import annotations
 
 from contactengine.engine.zones import zip_matches
-from contactengine.language.vocabulary import CA_PROVINCES, US_STATES
+from contactengine.model.vocabulary import CA_PROVINCES, US_STATES
 
 SUBDIVISIONS: dict[str, tuple[str, ...]] = {"US": US_STATES, "CA": CA_PROVINCES}
 NYC_COUNTIES = frozenset(

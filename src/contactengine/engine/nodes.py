@@ -18,8 +18,8 @@ from typing import Any
 
 from contactengine.engine import timeutil
 from contactengine.engine.context import EvalContext
-from contactengine.engine.facts import ConsentFact, Event, OptOutFact
 from contactengine.engine.timeutil import INF
+from contactengine.model.records import ConsentRecord, Event, OptOutRecord
 
 COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
@@ -428,7 +428,7 @@ class CountCompare(Node):
 
 # --- consents, opt-outs, reassignment checks --------------------------------------------
 
-Record = ConsentFact | OptOutFact
+Record = ConsentRecord | OptOutRecord
 
 
 class RecordTest(Node):

@@ -16,7 +16,7 @@ import phonenumbers
 import zipcodes
 from phonenumbers import timezone as phone_timezone
 
-from contactengine.engine.masking import mask_phone
+from contactengine.model.masking import mask_phone
 
 FALLBACK_ZONES: dict[str, tuple[str, ...]] = {
     "US": (

@@ -209,7 +209,8 @@ class WordsClause(Clause):
 
 @dataclass(frozen=True)
 class EffectiveClause(Clause):
-    """`effective from A until B`; either may name a date setting."""
+    """`effective from A until B` (a rule), or `covers from A` (a pack); a date may name a
+    date setting."""
 
     start: DateLit | Name | None
     until: DateLit | Name | None
@@ -222,6 +223,20 @@ class ExprClause(Clause):
 
 @dataclass(frozen=True)
 class Rule(Node):
+    id: Name
+    clauses: tuple[Clause, ...]
+
+    def first(self, kind: str) -> Clause | None:
+        return next((c for c in self.clauses if c.kind == kind), None)
+
+    def all(self, kind: str) -> list[Clause]:
+        return [c for c in self.clauses if c.kind == kind]
+
+
+@dataclass(frozen=True)
+class Pack(Node):
+    """`pack ID ... end`: the places a pack of rules speaks for, and from when (`covers`)."""
+
     id: Name
     clauses: tuple[Clause, ...]
 
@@ -246,6 +261,7 @@ class RuleFile(Node):
     source: str
     rules: tuple[Rule, ...]
     settings: tuple[Setting, ...] = ()
+    packs: tuple[Pack, ...] = ()
 
 
 def parse_date(text: str) -> dt.date | None:

@@ -28,8 +28,24 @@ def check(files: Iterable[ast.RuleFile]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     settings = _settings(files, problems)
     seen: dict[str, ast.Name] = {}
+    packs: dict[str, ast.Name] = {}
     for rule_file in files:
-        if not rule_file.rules and not rule_file.settings:
+        for pack in rule_file.packs:
+            first_pack = packs.get(pack.id.name)
+            if first_pack is not None:
+                problems.append(
+                    Diagnostic(
+                        "E049",
+                        "error",
+                        f"pack id `{pack.id.name}` is already used",
+                        pack.id.span,
+                        f"rename one of them: the first is at {first_pack.span}",
+                    )
+                )
+            else:
+                packs[pack.id.name] = pack.id
+            problems.extend(_pack_problems(pack, settings))
+        if not rule_file.rules and not rule_file.settings and not rule_file.packs:
             problems.append(
                 Diagnostic(
                     "W003",
@@ -55,6 +71,46 @@ def check(files: Iterable[ast.RuleFile]) -> list[Diagnostic]:
                 seen[rule.id.name] = rule.id
             problems.extend(_RuleChecker(rule, settings).run())
     return sorted(problems, key=Diagnostic.sort_key)
+
+
+PACK_CLAUSES = ("title", "citation", "jurisdiction", "covers")
+
+
+def _pack_problems(pack: ast.Pack, settings: dict[str, ast.Setting]) -> list[Diagnostic]:
+    """A pack names its places and the date it speaks from, once each, and cites why."""
+    checker = _RuleChecker(ast.Rule(pack.id, pack.clauses), settings)
+    for kind in PACK_CLAUSES:
+        for extra in pack.all(kind)[1:]:
+            checker.error(
+                "E043",
+                f"pack `{pack.id.name}` has more than one `{extra.kind}` line",
+                extra.span,
+                f"keep one; the first is on line {pack.all(kind)[0].span.line}",
+            )
+    if pack.first("jurisdiction") is None:
+        checker.error(
+            "E050",
+            f"pack `{pack.id.name}` names no jurisdiction",
+            pack.id.span,
+            "add a line such as `jurisdiction US`: the places its rules speak for",
+        )
+    if pack.first("covers") is None:
+        checker.error(
+            "E051",
+            f"pack `{pack.id.name}` does not say from when it speaks for its places",
+            pack.id.span,
+            "add a line such as `covers from 1978-03-20`: the first date its rules state the law",
+        )
+    if pack.first("citation") is None:
+        checker.warning(
+            "W005",
+            f"pack `{pack.id.name}` has no citation",
+            pack.id.span,
+            'cite what makes its first date, e.g. `citation "Pub. L. 95-109 s. 818"`',
+        )
+    for clause in pack.clauses:
+        checker.clause(clause)
+    return checker.problems
 
 
 def _settings(files: list[ast.RuleFile], problems: list[Diagnostic]) -> dict[str, ast.Setting]:

@@ -478,8 +478,9 @@ class _Converter:
         items = [child for child in tree.children if isinstance(child, Tree)]
         rules = tuple(self.rule(child) for child in items if child.data == "rule")
         settings = tuple(self.setting(child) for child in items if child.data == "setting")
+        packs = tuple(self.pack(child) for child in items if child.data == "pack")
         return ast.RuleFile(
-            self.path, source, rules, settings, span=ast.Span(self.path, 1, 1, 1, 1)
+            self.path, source, rules, settings, packs, span=ast.Span(self.path, 1, 1, 1, 1)
         )
 
     def setting(self, tree: Tree[Token]) -> ast.Setting:
@@ -502,6 +503,13 @@ class _Converter:
         converted = tuple(self.clause(c) for c in clauses if isinstance(c, Tree))
         return ast.Rule(rule_id, converted, span=self.span_of(tree))
 
+    def pack(self, tree: Tree[Token]) -> ast.Pack:
+        id_token, *clauses = tree.children
+        assert isinstance(id_token, Token)
+        pack_id = ast.Name(str(id_token), span=self.span_of(id_token))
+        converted = tuple(self.clause(c) for c in clauses if isinstance(c, Tree))
+        return ast.Pack(pack_id, converted, span=self.span_of(tree))
+
     def clause(self, tree: Tree[Token]) -> ast.Clause:
         kind = str(tree.data)
         span = self.span_of(tree)
@@ -521,6 +529,8 @@ class _Converter:
             )
         if kind == "effective_until":
             return ast.EffectiveClause("effective", None, self.date_lit(children[0]), span=span)
+        if kind == "covers":
+            return ast.EffectiveClause("covers", self.date_lit(children[0]), None, span=span)
         expr = children[0]
         assert isinstance(expr, (Tree, Token))
         return ast.ExprClause(kind, self.expr(expr), span=span)

@@ -1,45 +1,33 @@
-"""Every name the rules language knows: channels, fields and their types, values, places.
+"""Every name the rules language knows: fields and their types, functions, units, calendars.
 
-The checker resolves names against this module and suggests the nearest one on a typo;
-the compiler and engine read the same tables, so a name means one thing everywhere.
+The closed sets of values (channels, purposes, places) are the domain's own
+(`model.vocabulary`); this module adds the language's words for them. The checker resolves
+names against these tables and suggests the nearest one on a typo; the compiler reads the
+same tables, so a name means one thing everywhere.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, get_args
 
-# The contract's closed sets of values, once: the request models use the types, the
-# language the tuples.
-Channel = Literal["call", "sms", "email", "letter"]
-Actor = Literal["debt_collector", "creditor"]
-Purpose = Literal[
-    "collection",
-    "response_to_consumer",
-    "opt_out_confirmation",
-    "cease_exception_notice",
-    "validation_notice",
-    "e_consent_request",
-    "limited_content",
-]
-PhoneKind = Literal["mobile", "landline", "work", "voip", "toll_free"]
-CallOutcome = Literal[
-    "not_connected",
-    "no_answer",
-    "voicemail",
-    "limited_content_message",
-    "conversation",
-    "wrong_party",
-]
-MessageOutcome = Literal["sent", "delivered", "failed", "bounced"]
-Outcome = CallOutcome | MessageOutcome
-Direction = Literal["outbound", "inbound"]
-ConsentGivenTo = Literal["debt_collector", "creditor", "prior_collector"]
-ConsentKind = Literal["express", "esign", "call_time"]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+from contactengine.model.vocabulary import (
+    ACTORS,
+    CHANNELS,
+    CONSENT_GIVEN_TO,
+    CONSENT_KINDS,
+    CONTACT_KINDS,
+    DEBT_TYPES,
+    DIRECTIONS,
+    JURISDICTIONS,
+    OUTCOMES,
+    PURPOSES,
+    WEEKDAYS,
+)
 
-CHANNELS: tuple[str, ...] = get_args(Channel)
+# The closed sets the checker and compiler name through this module.
+__all__ = ["ACTORS", "CHANNELS", "DEBT_TYPES", "JURISDICTIONS"]
+
 CHANNEL_PLURALS = {
     "call": ("call",),
     "calls": ("call",),
@@ -53,29 +41,6 @@ CHANNEL_PLURALS = {
     "contacts": CHANNELS,
     "communications": CHANNELS,
 }
-ACTORS: tuple[str, ...] = get_args(Actor)
-PURPOSES: tuple[str, ...] = get_args(Purpose)
-PHONE_KINDS: tuple[str, ...] = get_args(PhoneKind)
-CONTACT_KINDS = (*PHONE_KINDS, "email", "address")
-CALL_OUTCOMES: tuple[str, ...] = get_args(CallOutcome)
-MESSAGE_OUTCOMES: tuple[str, ...] = get_args(MessageOutcome)
-OUTCOMES = CALL_OUTCOMES + MESSAGE_OUTCOMES
-DIRECTIONS: tuple[str, ...] = get_args(Direction)
-CONSENT_GIVEN_TO: tuple[str, ...] = get_args(ConsentGivenTo)
-CONSENT_KINDS: tuple[str, ...] = get_args(ConsentKind)
-DEBT_TYPES = (
-    "credit_card",
-    "medical",
-    "mortgage",
-    "student_loan",
-    "auto_loan",
-    "personal_loan",
-    "utility",
-    "telecom",
-    "retail",
-    "other",
-)
-WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 WEEKDAY_ALIASES = {
     **{d: i for i, d in enumerate(WEEKDAYS)},
     **{
@@ -186,21 +151,6 @@ FUNCTIONS: dict[str, Function] = {
         "whether the number was checked against the reassigned-numbers database",
     ),
 }
-
-US_STATES = tuple(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split()
-)
-CA_PROVINCES = tuple("AB BC MB NB NL NS NT NU ON PE QC SK YT".split())
-CITIES = ("US-NY-NYC",)
-JURISDICTIONS = (
-    "US",
-    *(f"US-{s}" for s in US_STATES),
-    *CITIES,
-    "CA",
-    *(f"CA-{p}" for p in CA_PROVINCES),
-    "GB",
-)
 
 
 @cache

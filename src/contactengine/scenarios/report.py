@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contactengine.language.compiler import RuleSet
+from contactengine.engine.ruleset import RuleSet
 from contactengine.scenarios.runner import (
     Outcome,
     ScenarioFileError,

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contactengine.engine.evaluate import decide
-from contactengine.engine.facts import facts_from_request
-from contactengine.engine.models import RequestError, parse_request
-from contactengine.language.compiler import RuleSet
+from contactengine.engine.ruleset import RuleSet
 from contactengine.language.diagnostics import did_you_mean
+from contactengine.ledger import decide
+from contactengine.model.decision import DecisionJSON
+from contactengine.model.errors import RequestError
+from contactengine.model.request import parse_request
 
 DEFAULT_REQUEST: dict[str, Any] = {
     "debtor": {
@@ -59,7 +60,7 @@ class Outcome:
     scenario: Scenario
     passed: bool
     problems: list[str]
-    decision: dict[str, Any] | None
+    decision: DecisionJSON | None
 
 
 SCENARIO_KEYS = ("id", "title", "at", "expect", "rules", "warnings", "next_allowed_at", "request")
@@ -196,11 +197,13 @@ def _next(value: Any) -> str | None:
 
 
 def run_scenario(scenario: Scenario, ruleset: RuleSet) -> Outcome:
+    """The scenario's request decided with its `at` as the clock, and every expectation
+    compared with the decision's JSON form, as the scenario file writes it."""
     try:
         request = parse_request(scenario.request)
     except RequestError as exc:
         return Outcome(scenario, False, [f"the request is invalid: {exc}"], None)
-    decision = decide(facts_from_request(request), ruleset)
+    decision = decide(request, ruleset, now=request.at).to_json()
     problems: list[str] = []
     allowed = scenario.expect == "allow"
     if decision["allowed"] != allowed:

@@ -12,11 +12,10 @@ first use so that psycopg loads only when it is needed). Exceptions::
 
 from typing import TYPE_CHECKING, Any
 
+from contactengine.model.records import AttemptRecord, PlannedMessage
 from contactengine.store.base import (
-    AttemptRecord,
     ConflictingKey,
     NotFound,
-    PlannedMessage,
     Snapshot,
     Store,
     StoreError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contactengine.engine.masking import mask_contact
-from contactengine.engine.models import iso
+from contactengine.model.instant import iso
+from contactengine.model.masking import mask_contact
 from contactengine.store.base import Store
 from contactengine.store.common import GENESIS, entry_hash
 

@@ -1,15 +1,25 @@
-"""What every back end of the ledger offers, and the plain records it hands back."""
+"""What every back end of the ledger offers, and the plain records it hands back.
+
+The records themselves (attempts, planned messages, consents, opt-outs, events) are the
+model's (`model.records`); a store keeps and returns them in their normal form.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from contactengine.engine.facts import ConsentFact, Event, OptOutFact
-from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
-from contactengine.language import vocabulary as v
+from contactengine.model.debtor import Consent, Debt, Debtor, InconvenientTime, OptOut
+from contactengine.model.decision import Decision
+from contactengine.model.records import (
+    AttemptRecord,
+    ConsentRecord,
+    Event,
+    OptOutRecord,
+    PlannedMessage,
+)
 
 
 class StoreError(Exception):
@@ -26,116 +36,6 @@ class NotFound(StoreError):
 
 class ConflictingKey(StoreError):
     """An idempotency key already used for a different operation or payload."""
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    """An attempt (or an inbound contact) as the ledger keeps it; times in epoch seconds.
-
-    Checked when made: a record naming an unknown channel, direction or outcome, or a time
-    that is not a finite instant, raises `ValueError` naming the field.
-    """
-
-    id: str
-    debtor_id: str
-    debt_ids: tuple[str, ...]
-    channel: str
-    to: str | None
-    at: float
-    direction: str = "outbound"
-    outcome: str | None = None
-    message_left: bool | None = None
-    purpose: str | None = None
-    in_reply_to: str | None = None
-
-    def __post_init__(self) -> None:
-        problems = [
-            f"{name}: `{value}` is not one of {', '.join(str(a) for a in allowed if a)}"
-            for name, value, allowed in (
-                ("channel", self.channel, v.CHANNELS),
-                ("direction", self.direction, v.DIRECTIONS),
-                ("outcome", self.outcome, (*v.OUTCOMES, None)),
-                ("purpose", self.purpose, (*v.PURPOSES, None)),
-            )
-            if value not in allowed
-        ]
-        if not math.isfinite(self.at):
-            problems.append(f"at: `{self.at}` is not an instant")
-        if not self.id or not self.debtor_id:
-            problems.append("id and debtor_id: both are required")
-        if problems:
-            raise ValueError("; ".join(str(p) for p in problems))
-
-
-MESSAGE_STATUSES = ("pending", "claimed", "sent", "closed", "failed")
-FINAL_STATUSES = ("sent", "closed", "failed")
-
-
-def check_settlement(status: str, due_at: float | None) -> None:
-    """What `settle_message` accepts: a final status, `claimed`, or `pending` with a time."""
-    if status not in (*FINAL_STATUSES, "pending", "claimed"):
-        raise ValueError(f"status: `{status}` is not a status a message can be settled to")
-    if status == "pending" and (due_at is None or not math.isfinite(due_at)):
-        raise ValueError("due_at: a deferred message needs the instant it is due again")
-
-
-@dataclass(frozen=True)
-class PlannedMessage:
-    """A message planned for dispatch: what to send, to whom, and from when.
-
-    `status` moves pending -> claimed (a worker holds it until `claim_until`) -> sent,
-    closed (never lawful, or refused for good) or failed (the provider refused it), or
-    back to pending with a later `due_at` (deferred). A claim whose worker died expires,
-    and the message is claimed again. Checked when made, as attempts are.
-    """
-
-    id: str
-    debtor_id: str
-    debt_id: str
-    channel: str
-    template: str
-    not_before: float
-    to: str | None = None
-    variables: dict[str, Any] = field(default_factory=dict)
-    status: str = "pending"
-    due_at: float | None = None
-    tries: int = 0
-    reason: str | None = None
-    attempt_id: str | None = None
-    claimed_by: str | None = None
-    claim_until: float | None = None
-    provider_id: str | None = None
-
-    def __post_init__(self) -> None:
-        problems = []
-        for name in ("id", "debtor_id", "debt_id", "template"):
-            if not getattr(self, name):
-                problems.append(f"{name}: required")
-        if self.channel not in v.CHANNELS:
-            problems.append(f"channel: `{self.channel}` is not one of {', '.join(v.CHANNELS)}")
-        if self.status not in MESSAGE_STATUSES:
-            problems.append(f"status: `{self.status}` is not one of {', '.join(MESSAGE_STATUSES)}")
-        if not math.isfinite(self.not_before):
-            problems.append(f"not_before: `{self.not_before}` is not an instant")
-        if not isinstance(self.variables, dict):
-            problems.append("variables: must be an object")
-        if problems:
-            raise ValueError("; ".join(problems))
-        if self.due_at is None:
-            object.__setattr__(self, "due_at", self.not_before)
-
-    @property
-    def plan(self) -> tuple[Any, ...]:
-        """What the planner said, without what dispatch has done since: the idempotent part."""
-        return (
-            self.debtor_id,
-            self.debt_id,
-            self.channel,
-            self.template,
-            self.not_before,
-            self.to,
-            self.variables,
-        )
 
 
 API_SCOPES = ("read", "write")
@@ -160,8 +60,8 @@ class Snapshot:
     debtor: Debtor
     debt: Debt
     events: tuple[Event, ...]
-    consents: tuple[ConsentFact, ...]
-    opt_outs: tuple[OptOutFact, ...]
+    consents: tuple[ConsentRecord, ...]
+    opt_outs: tuple[OptOutRecord, ...]
 
 
 @dataclass(frozen=True)
@@ -179,8 +79,8 @@ class LogEntry:
     hash: str
 
 
-Decider = Callable[[Snapshot], dict[str, Any]]
-Logger = Callable[[dict[str, Any]], dict[str, Any]]
+Decider = Callable[[Snapshot], Decision]
+Logger = Callable[[Decision], dict[str, Any]]
 
 
 class Store(Protocol):
@@ -260,7 +160,7 @@ class Store(Protocol):
         attempt: AttemptRecord,
         log: Logger | None = None,
         since: float = -math.inf,
-    ) -> tuple[dict[str, Any], str | None]:
+    ) -> tuple[Decision, str | None]:
         """Decide and, when allowed, record the attempt, atomically for this debtor.
 
         `log(decision)` gives the decision-log entry, appended in the same transaction: a

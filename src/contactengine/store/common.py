@@ -8,10 +8,9 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from contactengine.engine.facts import NEVER, ConsentFact, Event, Facts, OptOutFact, contact_key
-from contactengine.engine.masking import mask_contact
-from contactengine.engine.models import Debtor, Flags, InconvenientTime
-from contactengine.store.base import AttemptRecord, ConflictingKey, LogEntry
+from contactengine.model.debtor import Debtor, Flags, InconvenientTime
+from contactengine.model.records import NEVER, AttemptRecord, ConsentRecord, Event, OptOutRecord
+from contactengine.store.base import ConflictingKey, LogEntry
 
 GENESIS = "0" * 64
 LIST_FLAGS = ("cease_communication", "attorney_represented")
@@ -43,36 +42,12 @@ def parse_profile(text: str) -> Debtor:
     return Debtor.model_validate_json(text)
 
 
-def contact_points(debtor: Debtor) -> list[str]:
-    """The phone numbers and email addresses a debtor can be found by, as facts compare them."""
-    points = [p.number for p in debtor.phones] + [e.address for e in debtor.emails]
-    return sorted({key for key in (contact_key(p) for p in points) if key})
-
-
 def profile_json(debtor: Debtor) -> str:
     """The profile as stored: records (consents, opt-outs) live in their own tables."""
     return debtor.model_copy(update={"consents": [], "opt_outs": []}).model_dump_json()
 
 
 # --- rows of the SQL back ends, in the column order of their SELECTs -----------------------
-
-
-def event(attempt: AttemptRecord, kinds: dict[str, str]) -> Event:
-    """An attempt as the engine sees it; `kinds` gives the kind of each contact point."""
-    to = contact_key(attempt.to)
-    return Event(
-        attempt.at,
-        attempt.channel,
-        frozenset(attempt.debt_ids),
-        to,
-        attempt.direction,
-        attempt.outcome,
-        attempt.message_left,
-        attempt.purpose,
-        kinds.get(to) if to is not None else None,
-        attempt.id,
-        attempt.in_reply_to,
-    )
 
 
 def attempt_from_row(row: Sequence[Any]) -> AttemptRecord:
@@ -100,8 +75,9 @@ def debt_ids_of(text: str) -> frozenset[str]:
 
 
 def event_from_row(row: Sequence[Any], kinds: dict[str, str]) -> Event:
-    """An attempt row straight into an event, the hot path of every snapshot."""
-    to = contact_key(row[4])
+    """An attempt row straight into an event, the hot path of every snapshot (rows hold
+    contact points in their normal form: every write came through a model)."""
+    to = row[4]
     return Event(
         row[5],
         row[3],
@@ -117,11 +93,11 @@ def event_from_row(row: Sequence[Any], kinds: dict[str, str]) -> Event:
     )
 
 
-def consent_from_row(row: Sequence[Any]) -> ConsentFact:
+def consent_from_row(row: Sequence[Any]) -> ConsentRecord:
     """`channel, contact, given_at, revoked_at, source, given_to, kind`."""
-    return ConsentFact(
+    return ConsentRecord(
         channel=row[0],
-        to=contact_key(row[1]),
+        to=row[1],
         given_at=row[2],
         revoked_at=NEVER if row[3] is None else row[3],
         given_to=row[5],
@@ -129,9 +105,9 @@ def consent_from_row(row: Sequence[Any]) -> ConsentFact:
     )
 
 
-def opt_out_from_row(row: Sequence[Any]) -> OptOutFact:
+def opt_out_from_row(row: Sequence[Any]) -> OptOutRecord:
     """`channel, contact, at`."""
-    return OptOutFact(channel=row[0], to=contact_key(row[1]), at=row[2])
+    return OptOutRecord(channel=row[0], to=row[1], at=row[2])
 
 
 def log_entry_from_row(row: Sequence[Any]) -> LogEntry:
@@ -189,39 +165,3 @@ def chain_hash(prev_hash: str, seq: int, body: bytes) -> str:
 def entry_hash(prev_hash: str, entry: Mapping[str, Any], seq: int) -> str:
     """The hash a log entry must carry, from its fields."""
     return chain_hash(prev_hash, seq, chained_body(*log_texts(entry)))
-
-
-def logged_facts(facts: Facts) -> dict[str, Any]:
-    """The facts a decision used, for the log: contact points masked, times as epochs."""
-    return {
-        "debtor": facts.debtor_id,
-        "debt": facts.debt_id,
-        "actor": facts.actor,
-        "channel": facts.channel,
-        "to": mask_contact(facts.to),
-        "automated": facts.automated,
-        "purpose": facts.purpose,
-        "at": facts.at,
-        "jurisdictions": list(facts.jurisdictions),
-        "zones": list(facts.zones.names) if facts.zones else [],
-        "flags": {
-            "cease_communication": facts.cease_communication,
-            "attorney_represented": facts.attorney_represented,
-            "employer_prohibits_contact": facts.employer_prohibits_contact,
-            "bankruptcy": facts.bankruptcy,
-            "deceased": facts.deceased,
-        },
-        "consents": [
-            [c.channel, mask_contact(c.to), c.given_at, _finite(c.revoked_at), c.given_to]
-            for c in facts.consents
-        ],
-        "opt_outs": [[o.channel, mask_contact(o.to), o.at] for o in facts.opt_outs],
-        "history": [
-            [e.id, e.channel, mask_contact(e.to), e.at, e.direction, e.outcome]
-            for e in facts.history
-        ],
-    }
-
-
-def _finite(value: float) -> float | None:
-    return None if value == float("inf") else value

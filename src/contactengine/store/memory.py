@@ -3,33 +3,29 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import math
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from contactengine.engine.facts import consent_fact, contact_key, contact_kinds, opt_out_fact
-from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
+from contactengine.model.contact import any_contact_point
+from contactengine.model.debtor import Consent, Debt, Debtor, InconvenientTime, OptOut
+from contactengine.model.decision import Decision
+from contactengine.model.records import AttemptRecord, PlannedMessage, check_settlement
 from contactengine.store.base import (
     ApiKeyRecord,
-    AttemptRecord,
     ConflictingKey,
     Decider,
     LogEntry,
     Logger,
     NotFound,
-    PlannedMessage,
     Snapshot,
-    check_settlement,
 )
 from contactengine.store.common import (
     GENESIS,
     check_key,
-    contact_points,
     entry_hash,
-    event,
     fingerprint,
     with_flag,
     with_inconvenient_times,
@@ -149,15 +145,14 @@ class MemoryStore:
             if seen:
                 return int(result)
             self._profile(debtor_id)
-            when = dt.datetime.fromtimestamp(at, dt.UTC)
             revoked = 0
             consents = self._consents.setdefault(debtor_id, [])
             for index, consent in enumerate(consents):
                 matches = consent.channel == channel and (
                     to is None or consent.to is None or consent.to == to
                 )
-                if matches and (consent.revoked_at is None or consent.revoked_at > when):
-                    consents[index] = consent.model_copy(update={"revoked_at": when})
+                if matches and (consent.revoked_at is None or consent.revoked_at > at):
+                    consents[index] = consent.model_copy(update={"revoked_at": at})
                     revoked += 1
             self._remember(key, "revoke_consent", payload, revoked)
         return revoked
@@ -211,9 +206,9 @@ class MemoryStore:
             owner, debt = self._debts.get(debt_id, (None, None))
             if debt is None or owner != debtor_id:
                 raise NotFound(f"no debt `{debt_id}` for debtor `{debtor_id}`")
-            kinds = contact_kinds(debtor)
+            kinds = debtor.contact_kinds()
             events = tuple(
-                event(a, kinds)
+                a.event(kinds)
                 for a in self.attempts(debtor_id)
                 if a.at >= since or (reply_to is not None and reply_to in (a.id, a.in_reply_to))
             )
@@ -221,8 +216,8 @@ class MemoryStore:
                 debtor,
                 debt,
                 events,
-                tuple(consent_fact(c) for c in self._consents.get(debtor_id, [])),
-                tuple(opt_out_fact(o) for o in self._opt_outs.get(debtor_id, [])),
+                tuple(c.record() for c in self._consents.get(debtor_id, [])),
+                tuple(o.record() for o in self._opt_outs.get(debtor_id, [])),
             )
 
     def attempt(self, attempt_id: str) -> AttemptRecord | None:
@@ -246,10 +241,10 @@ class MemoryStore:
         attempt: AttemptRecord,
         log: Logger | None = None,
         since: float = -math.inf,
-    ) -> tuple[dict[str, Any], str | None]:
+    ) -> tuple[Decision, str | None]:
         with self._lock:
             decision = decide(self.snapshot(debtor_id, debt_id, since, attempt.in_reply_to))
-            reserved = attempt.id if decision.get("allowed") else None
+            reserved = attempt.id if decision.allowed else None
             if reserved is not None:
                 self._attempts[attempt.id] = attempt
             if log is not None:
@@ -392,9 +387,9 @@ class MemoryStore:
             return True
 
     def debtors_at(self, contact: str) -> list[str]:
-        wanted = contact_key(contact)
+        wanted = any_contact_point(contact)
         with self._lock:
-            return sorted(d.id for d in self._debtors.values() if wanted in contact_points(d))
+            return sorted(d.id for d in self._debtors.values() if wanted in d.points())
 
     def debts_of(self, debtor_id: str) -> list[str]:
         with self._lock:

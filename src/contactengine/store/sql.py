@@ -17,19 +17,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from contactengine.engine.facts import contact_key, contact_kinds
-from contactengine.engine.models import Consent, Debt, Debtor, InconvenientTime, OptOut
+from contactengine.model.contact import any_contact_point
+from contactengine.model.debtor import Consent, Debt, Debtor, InconvenientTime, OptOut
+from contactengine.model.decision import Decision
+from contactengine.model.records import AttemptRecord, PlannedMessage, check_settlement
 from contactengine.store.base import (
     ApiKeyRecord,
-    AttemptRecord,
     ConflictingKey,
     Decider,
     LogEntry,
     Logger,
     NotFound,
-    PlannedMessage,
     Snapshot,
-    check_settlement,
 )
 from contactengine.store.common import (
     GENESIS,
@@ -38,7 +37,6 @@ from contactengine.store.common import (
     chained_body,
     check_key,
     consent_from_row,
-    contact_points,
     event_from_row,
     fingerprint,
     log_entry_from_row,
@@ -213,7 +211,7 @@ class SQLStore(ABC):
                 (debtor.id, profile_json(debtor)),
             )
             self._run(db, "DELETE FROM contact_points WHERE debtor_id = ?", (debtor.id,))
-            for contact in contact_points(debtor):
+            for contact in debtor.points():
                 self._run(
                     db,
                     "INSERT INTO contact_points (contact, debtor_id) VALUES (?, ?)",
@@ -420,7 +418,7 @@ class SQLStore(ABC):
         attempt: AttemptRecord,
         log: Logger | None = None,
         since: float = -math.inf,
-    ) -> tuple[dict[str, Any], str | None]:
+    ) -> tuple[Decision, str | None]:
         """Lock the debtor, read, decide, record and log: no other reservation slips between.
 
         The log's lock is taken last, once the decision is made, so reservations for
@@ -429,7 +427,7 @@ class SQLStore(ABC):
         with self._transaction(batch=True) as db:
             self._lock_debtor(db, debtor_id)
             decision = decide(self._snapshot(db, debtor_id, debt_id, since, attempt.in_reply_to))
-            reserved = attempt.id if decision.get("allowed") else None
+            reserved = attempt.id if decision.allowed else None
             if reserved is not None:
                 self._insert_attempt(db, attempt)
             if log is not None:
@@ -591,7 +589,7 @@ class SQLStore(ABC):
             rows = self._run(
                 db,
                 "SELECT debtor_id FROM contact_points WHERE contact = ? ORDER BY debtor_id",
-                (contact_key(contact),),
+                (any_contact_point(contact),),
             ).fetchall()
         return [str(row[0]) for row in rows]
 
@@ -704,7 +702,7 @@ class SQLStore(ABC):
             raise NotFound(f"no debt `{debt_id}` for debtor `{debtor_id}`")
         debtor = parse_profile(profile)
         debt = Debt(id=debt_row[0], type=debt_row[1], actor=debt_row[2], account_id=debt_row[3])
-        kinds = contact_kinds(debtor)
+        kinds = debtor.contact_kinds()
         return Snapshot(
             debtor,
             debt,
@@ -741,8 +739,8 @@ class SQLStore(ABC):
                 debtor_id,
                 consent.channel,
                 consent.to,
-                consent.given_at.timestamp(),
-                consent.revoked_at.timestamp() if consent.revoked_at else None,
+                consent.given_at,
+                consent.revoked_at,
                 consent.source,
                 consent.given_to,
                 consent.kind,
@@ -753,7 +751,7 @@ class SQLStore(ABC):
         self._run(
             db,
             "INSERT INTO opt_outs (debtor_id, channel, contact, at) VALUES (?, ?, ?, ?)",
-            (debtor_id, opt_out.channel, opt_out.to, opt_out.at.timestamp()),
+            (debtor_id, opt_out.channel, opt_out.to, opt_out.at),
         )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from jinja2 import nodes
 
 from contactengine.language.diagnostics import did_you_mean
-from contactengine.language.vocabulary import PURPOSES
+from contactengine.model.vocabulary import PURPOSES
 from contactengine.templates.catalog import BODY, Catalog, KindInfo, Variant
 from contactengine.templates.disclosures import DISCLOSURE_FUNCTION, missing_disclosure_hint
 from contactengine.templates.environment import Renderer

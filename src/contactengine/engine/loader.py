@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from contactengine.engine.compiler import compile_files, ruleset_digest
+from contactengine.engine.ruleset import RuleSet
 from contactengine.language import ast
 from contactengine.language.checker import check
-from contactengine.language.compiler import RuleSet, compile_files, ruleset_digest
 from contactengine.language.diagnostics import Diagnostic
 from contactengine.language.parser import parse
 

@@ -1,8 +1,9 @@
-"""Checked AST → `RuleSet`: conditions become evaluable nodes, rules are indexed.
+"""Checked AST → `RuleSet`: conditions become evaluable nodes.
 
-Passes run in order over each rule: scope (who, where, which channels, when in force),
-conditions (deny / warn / allow only, with `unless` and `applies when` folded in), and the
-index (channel → jurisdiction → actor) so a decision touches only rules that can apply.
+Passes run in order over each rule: scope (who, where, which channels, when in force) and
+conditions (deny / warn / allow only, with `unless` and `applies when` folded in). The
+`RuleSet` (`engine.ruleset`) then indexes the rules by channel, jurisdiction and actor, so
+a decision touches only rules that can apply.
 """
 
 from __future__ import annotations
@@ -11,162 +12,17 @@ import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from contactengine.engine import nodes as n
 from contactengine.engine.context import EvalContext
-from contactengine.engine.facts import Event, Facts
-from contactengine.engine.jurisdictions import EVERY, covers
-from contactengine.engine.timeutil import INF
+from contactengine.engine.facts import Facts
+from contactengine.engine.ruleset import CompiledRule, PackCoverage, RuleSet
 from contactengine.language import ast
 from contactengine.language import vocabulary as v
 from contactengine.language.settings import resolve
-
-
-@dataclass(frozen=True)
-class CompiledRule:
-    id: str
-    title: str
-    citation: str | None
-    message: str | None
-    source: str
-    channels: frozenset[str]
-    jurisdictions: tuple[str, ...]
-    actors: frozenset[str]
-    debt_types: frozenset[str] | None
-    deny: n.Gate | None
-    warn: n.Gate | None
-    requires: tuple[str, ...]
-    requires_when: n.Node | None
-    # Purposes an `unless purpose is ...` clause exempts outright: what a template of that
-    # purpose need not carry (templates are checked against the rest, conservatively).
-    exempt_purposes: frozenset[str] = frozenset()
-
-
-@dataclass
-class RuleSet:
-    """Compiled rules, their content hash, and a cache of per-scope rule lists."""
-
-    rules: tuple[CompiledRule, ...]
-    digest: str
-    _index: dict[tuple[str, tuple[str, ...], str, str], tuple[CompiledRule, ...]] = field(
-        default_factory=dict
-    )
-    _plans: dict[tuple[str, tuple[str, ...], str, str], Plan] = field(default_factory=dict)
-    # How far back any rule can look into the history, in seconds (infinite when a count
-    # has no window): a ledger reads no older attempt. Unknown is everything, failing closed.
-    history_reach: float = INF
-
-    def applicable(
-        self, channel: str, jurisdictions: tuple[str, ...], actor: str, debt_type: str
-    ) -> tuple[CompiledRule, ...]:
-        """Rules whose scope matches: the same few tuples are reused across decisions."""
-        key = (channel, jurisdictions, actor, debt_type)
-        found = self._index.get(key)
-        if found is None:
-            found = tuple(
-                rule
-                for rule in self._by_channel(channel)
-                if actor in rule.actors
-                and any(covers(jurisdictions, j) for j in rule.jurisdictions)
-                and (rule.debt_types is None or debt_type in rule.debt_types)
-            )
-            self._index[key] = found
-        return found
-
-    def plan(
-        self, channel: str, jurisdictions: tuple[str, ...], actor: str, debt_type: str
-    ) -> Plan:
-        """The deciding rules for this scope with one generated function testing them all."""
-        key = (channel, jurisdictions, actor, debt_type)
-        found = self._plans.get(key)
-        if found is None:
-            rules = self.applicable(channel, jurisdictions, actor, debt_type)
-            found = Plan(rules, jurisdictions)
-            self._plans[key] = found
-        return found
-
-    def content_required(self, channel: str, purpose: str) -> frozenset[str]:
-        """Every content name some rule may require of a message on this channel for this
-        purpose, anywhere and for any actor: what a template must be able to carry."""
-        return frozenset(
-            name
-            for rule in self.rules
-            if rule.requires and channel in rule.channels and purpose not in rule.exempt_purposes
-            for name in rule.requires
-        )
-
-    def _by_channel(self, channel: str) -> tuple[CompiledRule, ...]:
-        key = (channel, (), "", "")
-        found = self._index.get(key)
-        if found is None:
-            found = tuple(r for r in self.rules if channel in r.channels)
-            self._index[key] = found
-        return found
-
-
-Hits = list[tuple[int, int]]
-
-
-class Plan:
-    """The rules that apply to one scope, and a generated function that tests them all.
-
-    `deny(c, t, zones)` returns (rule index, first refusing zone) pairs for the rules in
-    `deciding` that refuse at `t`; `warn` likewise for `warning`. Fact tests run inline;
-    time and zone tests call their nodes. Generated once per scope, deterministically.
-    """
-
-    def __init__(self, rules: tuple[CompiledRule, ...], jurisdictions: tuple[str, ...]) -> None:
-        self.rules = rules
-        # The jurisdictions that applied: the debtor's, or for an unknown state (`US-*`),
-        # those of the rules it brought in.
-        if any(j.endswith(f"-{EVERY}") for j in jurisdictions):
-            named = {j for r in rules for j in r.jurisdictions if covers(jurisdictions, j)}
-            self.jurisdictions = [j for j in jurisdictions if not j.endswith(EVERY)]
-            self.jurisdictions += sorted(named - set(self.jurisdictions))
-        else:
-            self.jurisdictions = list(jurisdictions)
-        self.deciding = tuple(r for r in rules if r.deny is not None)
-        self.warning = tuple(r for r in rules if r.warn is not None)
-        self.requiring = tuple(
-            (r.requires_when, r.requires) for r in rules if r.requires_when is not None
-        )
-        self.deny = _emit_plan([r.deny for r in self.deciding if r.deny is not None])
-        self.warn = _emit_plan([r.warn for r in self.warning if r.warn is not None])
-
-
-def _emit_plan(gates: list[n.Gate]) -> Callable[[EvalContext, float, int], Hits]:
-    namespace: dict[str, Any] = {}
-    names: dict[int, str] = {}
-
-    def bind(value: Any) -> str:
-        name = names.get(id(value))
-        if name is None:
-            name = names[id(value)] = f"_b{len(names)}"
-            namespace[name] = value
-        return name
-
-    lines = ["def plan(c, t, zones):", "    f = c.facts", "    hits = []"]
-    for index, gate in enumerate(gates):
-        once = " and ".join(p.emit(bind, "0") for p in gate.once) or "True"
-        if gate.per_zone is None:
-            lines += [f"    if {once}:", f"        hits.append(({index}, 0))"]
-            continue
-        lines += [
-            f"    if {once}:",
-            "        for z in range(zones):",
-            f"            if {gate.per_zone.emit(bind, 'z')}:",
-            f"                hits.append(({index}, z))",
-            "                break",
-        ]
-    lines.append("    return hits")
-    source = "\n".join(lines)
-    exec(compile(source, "<rule plan>", "exec"), namespace)
-    plan: Callable[[EvalContext, float, int], Hits] = namespace["plan"]
-    plan.__doc__ = source  # what was generated, for anyone reading a profile
-    return plan
+from contactengine.model.records import Event
 
 
 def ruleset_digest(sources: list[tuple[str, str]]) -> str:
@@ -183,10 +39,31 @@ def ruleset_digest(sources: list[tuple[str, str]]) -> str:
 def compile_files(files: list[ast.RuleFile], digest: str) -> RuleSet:
     resolved = resolve(files)
     rules = tuple(compile_rule(rule) for f in resolved for rule in f.rules)
+    packs = tuple(compile_pack(pack) for f in resolved for pack in f.packs)
     reach = max(
         (_window(call.events.window).reach for call in _history_calls(resolved)), default=0.0
     )
-    return RuleSet(rules, digest, history_reach=reach)
+    return RuleSet(rules, digest, packs, history_reach=reach)
+
+
+def compile_pack(pack: ast.Pack) -> PackCoverage:
+    covers = pack.first("covers")
+    assert isinstance(covers, ast.EffectiveClause), "the checker made sure of it"
+    start = _date(covers.start)
+    assert start is not None
+    citation = pack.first("citation")
+    return PackCoverage(
+        id=pack.id.name,
+        jurisdictions=tuple(
+            w.name
+            for c in pack.all("jurisdiction")
+            if isinstance(c, ast.WordsClause)
+            for w in c.words
+        ),
+        start=start,
+        citation=citation.text if isinstance(citation, ast.TextClause) else None,
+        source=str(pack.span),
+    )
 
 
 def _history_calls(files: list[ast.RuleFile]) -> Iterator[ast.Call]:

@@ -9,53 +9,21 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-
 from contactengine.engine.evaluate import decide, decision_id, refusal
-from contactengine.engine.facts import (
-    Facts,
-    assemble,
-    consent_fact,
-    contact_kinds,
-    events_of,
-    opt_out_fact,
-)
-from contactengine.engine.models import (
-    Consent,
-    Flags,
-    HistoryEntry,
-    InconvenientTime,
-    OptOut,
-    RequestError,
-    contact_point,
-)
-from contactengine.language.compiler import RuleSet
-from contactengine.language.vocabulary import Channel, Purpose
-from contactengine.store.base import AttemptRecord, NotFound, Snapshot, Store, StoreError
-from contactengine.store.common import logged_facts
+from contactengine.engine.facts import Facts, assemble, events_of
+from contactengine.engine.ruleset import RuleSet
+from contactengine.ledger.log import log_entry
+from contactengine.model.decision import Decision
+from contactengine.model.masking import mask_contact
+from contactengine.model.records import AttemptRecord
+from contactengine.model.request import LedgerRequest, parse_ledger_request
+from contactengine.store.base import NotFound, Snapshot, Store, StoreError
 
-
-class LedgerRequest(BaseModel):
-    """A request by ids: the facts are the ledger's."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    debtor_id: str = Field(min_length=1)
-    debt_id: str = Field(min_length=1)
-    channel: Channel
-    to: str | None = None
-    at: AwareDatetime
-    automated: bool = False
-    purpose: Purpose = "collection"
-    in_reply_to: str | None = None
-    # Facts the caller knows better than the ledger: each, when given, replaces the ledger's.
-    history: list[HistoryEntry] | None = None
-    consents: list[Consent] | None = None
-    opt_outs: list[OptOut] | None = None
-    flags: Flags | None = None
-    inconvenient_times: list[InconvenientTime] | None = None
+Request = LedgerRequest | Mapping[str, Any]
 
 
 class Ledger:
@@ -64,29 +32,37 @@ class Ledger:
     `confirm_within` (seconds) is how long after its time a reservation that was never
     placed may be released (`release`); after that, with or without an outcome, it counts
     for good. Nothing ever releases a reservation by itself: one nobody confirms still
-    counts against every cap.
+    counts against every cap. `clock` gives the current instant (injected by tests).
     """
 
-    def __init__(self, ruleset: RuleSet, store: Store, confirm_within: float = 600.0) -> None:
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        store: Store,
+        confirm_within: float = 600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.ruleset = ruleset
         self.store = store
         self.confirm_within = confirm_within
+        self.clock = clock
 
-    def can_contact(self, request: LedgerRequest | dict[str, Any]) -> dict[str, Any]:
-        ask = _parse(request)
+    def can_contact(self, request: Request, now: float | None = None) -> Decision:
+        """Decide from the ledger's facts and log the decision (`RequestError` if unreadable)."""
+        ask = parse_ledger_request(request)
         found = self._read(ask)
-        if isinstance(found, dict):
+        if isinstance(found, Decision):
             return found
-        decision, facts = self._decide(found, ask)
+        decision, facts = self._decide(found, ask, now)
         return self._logged(decision, facts, ask)
 
-    def preview(self, request: LedgerRequest | dict[str, Any]) -> dict[str, Any]:
+    def preview(self, request: Request, now: float | None = None) -> Decision:
         """The decision `can_contact` would give, with nothing written: for dry runs."""
-        ask = _parse(request)
+        ask = parse_ledger_request(request)
         found = self._read(ask)
-        return found if isinstance(found, dict) else self._decide(found, ask)[0]
+        return found if isinstance(found, Decision) else self._decide(found, ask, now)[0]
 
-    def _read(self, ask: LedgerRequest) -> Snapshot | dict[str, Any]:
+    def _read(self, ask: LedgerRequest) -> Snapshot | Decision:
         """The debtor's facts, or the refusal to give when they cannot be read."""
         try:
             return self.store.snapshot(
@@ -98,31 +74,29 @@ class Ledger:
             return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
 
     def reserve(
-        self, request: LedgerRequest | dict[str, Any], attempt_id: str | None = None
-    ) -> dict[str, Any]:
+        self, request: Request, attempt_id: str | None = None, now: float | None = None
+    ) -> Decision:
         """Decide and record the attempt in one transaction; the decision says its id."""
-        ask = _parse(request)
+        ask = parse_ledger_request(request)
         attempt = AttemptRecord(
             id=attempt_id or "att_" + uuid.uuid4().hex,
             debtor_id=ask.debtor_id,
             debt_ids=(ask.debt_id,),
             channel=ask.channel,
-            to=_normalized_to(ask),
-            at=ask.at.timestamp(),
+            to=ask.to,
+            at=ask.at,
             purpose=ask.purpose,
             in_reply_to=ask.in_reply_to,
         )
         used: list[Facts] = []
 
-        def decider(snapshot: Snapshot) -> dict[str, Any]:
-            decision, facts = self._decide(snapshot, ask)
-            if decision["allowed"]:
-                decision["attempt_id"] = attempt.id
+        def decider(snapshot: Snapshot) -> Decision:
+            decision, facts = self._decide(snapshot, ask, now)
             used.append(facts)
-            return decision
+            return replace(decision, attempt_id=attempt.id) if decision.allowed else decision
 
-        def log(decision: dict[str, Any]) -> dict[str, Any]:
-            return self._entry(decision, used[-1], ask)
+        def log(decision: Decision) -> dict[str, Any]:
+            return log_entry(decision, used[-1], ask.debtor_id, self.ruleset)
 
         try:
             decision, _ = self.store.reserve(
@@ -140,7 +114,7 @@ class Ledger:
 
         False when it stands: it has an outcome, or the time to release it has passed.
         """
-        when = time.time() if now is None else now
+        when = self.clock() if now is None else now
         debtor, released = self.store.release_attempt(attempt_id, when, self.confirm_within)
         attempt = {"released_attempt_id": attempt_id, "released": released}
         self.store.append_decision(
@@ -157,9 +131,11 @@ class Ledger:
 
     def _since(self, ask: LedgerRequest) -> float:
         """The oldest attempt any rule can see from this request's time on (a day spare)."""
-        return ask.at.timestamp() - self.ruleset.history_reach - 86400.0
+        return ask.at - self.ruleset.history_reach - 86400.0
 
-    def _decide(self, snapshot: Snapshot, ask: LedgerRequest) -> tuple[dict[str, Any], Facts]:
+    def _decide(
+        self, snapshot: Snapshot, ask: LedgerRequest, now: float | None
+    ) -> tuple[Decision, Facts]:
         debtor = snapshot.debtor
         changes = {
             name: getattr(ask, name)
@@ -168,78 +144,46 @@ class Ledger:
         }
         if changes:
             debtor = debtor.model_copy(update=changes)
-        kinds = contact_kinds(debtor)
+        kinds = debtor.contact_kinds()
         facts = assemble(
             debtor,
             snapshot.debt,
             channel=ask.channel,
-            to=_normalized_to(ask),
+            to=ask.to,
             automated=ask.automated,
-            at=ask.at.timestamp(),
+            at=ask.at,
             purpose=ask.purpose,
             in_reply_to=ask.in_reply_to,
             history=snapshot.events if ask.history is None else events_of(ask.history, kinds),
             consents=(
                 snapshot.consents
                 if ask.consents is None
-                else tuple(consent_fact(c) for c in ask.consents)
+                else tuple(c.record() for c in ask.consents)
             ),
             opt_outs=(
                 snapshot.opt_outs
                 if ask.opt_outs is None
-                else tuple(opt_out_fact(o) for o in ask.opt_outs)
+                else tuple(o.record() for o in ask.opt_outs)
             ),
             kinds=kinds,
         )
         if not _known_contact(facts):
-            message = f"`{ask.to}` is not one of the debtor's contact points on file"
+            message = f"`{mask_contact(ask.to)}` is not one of the debtor's contact points on file"
             return self._refuse(ask, "unknown-contact-point", message, facts), facts
-        return decide(facts, self.ruleset), facts
+        clock = self.clock() if now is None else now
+        return decide(facts, self.ruleset, clock), facts
 
     def _refuse(
         self, ask: LedgerRequest, rule: str, message: str, facts: Facts | None = None
-    ) -> dict[str, Any]:
-        return refusal(self.ruleset, ask.at.timestamp(), rule, message, facts)
+    ) -> Decision:
+        return refusal(self.ruleset, ask.at, rule, message, facts)
 
-    def _rules_applied(self, facts: Facts) -> list[str]:
-        """The rules that were asked: for an allowed contact, the ones that allowed it."""
-        if not facts.jurisdictions:
-            return []
-        plan = self.ruleset.plan(facts.channel, facts.jurisdictions, facts.actor, facts.debt_type)
-        return [rule.id for rule in plan.deciding]
-
-    def _entry(self, decision: dict[str, Any], facts: Facts, ask: LedgerRequest) -> dict[str, Any]:
-        """The log entry for a decision: the facts it used, masked, and the rules asked."""
-        return {
-            "at": facts.at,
-            "debtor_id": ask.debtor_id,
-            "decision_id": decision["decision_id"],
-            "ruleset": decision["ruleset"],
-            "facts": logged_facts(facts),
-            "decision": {**decision, "rules_applied": self._rules_applied(facts)},
-        }
-
-    def _logged(self, decision: dict[str, Any], facts: Facts, ask: LedgerRequest) -> dict[str, Any]:
+    def _logged(self, decision: Decision, facts: Facts, ask: LedgerRequest) -> Decision:
         try:
-            self.store.append_decision(self._entry(decision, facts, ask))
+            self.store.append_decision(log_entry(decision, facts, ask.debtor_id, self.ruleset))
         except StoreError as exc:  # a decision that cannot be logged is not given
             return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
         return decision
-
-
-def _parse(request: LedgerRequest | dict[str, Any]) -> LedgerRequest:
-    if isinstance(request, LedgerRequest):
-        return request
-    try:
-        return LedgerRequest.model_validate(request)
-    except ValidationError as exc:
-        raise RequestError.from_validation(exc) from None
-
-
-def _normalized_to(ask: LedgerRequest) -> str | None:
-    if ask.to is None:
-        return None
-    return contact_point(ask.channel, ask.to)
 
 
 def _known_contact(facts: Facts) -> bool:
