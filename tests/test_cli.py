@@ -97,3 +97,14 @@ def test_a_missing_input_file_is_named_with_exit_two() -> None:
     assert result.stderr == (
         "contactengine: cannot open no-such-requests.jsonl: No such file or directory\n"
     )
+
+
+def test_check_names_the_places_no_pack_covers(tmp_path: Path) -> None:
+    rule = (
+        'rule house\n  title "house"\n  citation "house policy"\n  jurisdiction US-TX\n'
+        "  channels call\n  deny when bankruptcy\nend\n"
+    )
+    (tmp_path / "house.rules").write_text(rule)
+    result = run("check", str(tmp_path))
+    assert result.returncode == 0, result.stdout
+    assert "warning: no pack covers US-TX: every request there is refused" in result.stdout

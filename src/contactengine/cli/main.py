@@ -127,6 +127,11 @@ def _check(args: argparse.Namespace) -> int:
         else:
             rules = len(result.ruleset.rules) if result.ruleset else 0
             print(f"ok: {rules} rules checked, no problems")
+        for place in result.ruleset.uncovered() if result.ruleset else []:
+            print(
+                f"warning: no pack covers {place}: every request there is refused"
+                " (outside-coverage); add a pack with `jurisdiction` and `covers from`"
+            )
         for kind, problems in others.items():
             for problem in problems:
                 print(f"error: {problem}")

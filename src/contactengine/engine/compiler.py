@@ -93,17 +93,25 @@ def compile_rule(rule: ast.Rule) -> CompiledRule:
     effective = rule.first("effective")
     if isinstance(effective, ast.EffectiveClause):
         scope.append(_effective(effective))
-    scope += [_condition(c.expr) for c in rule.all("applies_when") if isinstance(c, ast.ExprClause)]
     scope += [
-        n.Not(_condition(c.expr)) for c in rule.all("unless") if isinstance(c, ast.ExprClause)
+        _condition(c.expr, REFUSES_WHEN_TRUE)
+        for c in rule.all("applies_when")
+        if isinstance(c, ast.ExprClause)
+    ]
+    scope += [
+        n.Not(_condition(c.expr, REFUSES_WHEN_FALSE))
+        for c in rule.all("unless")
+        if isinstance(c, ast.ExprClause)
     ]
 
     def decision(kinds: tuple[str, ...]) -> n.Gate | None:
         parts: list[n.Node] = []
         for clause in rule.clauses:
             if clause.kind in kinds and isinstance(clause, ast.ExprClause):
-                node = _condition(clause.expr)
-                parts.append(n.Not(node) if clause.kind == "allow_only" else node)
+                if clause.kind == "allow_only":
+                    parts.append(n.Not(_condition(clause.expr, REFUSES_WHEN_FALSE)))
+                else:
+                    parts.append(_condition(clause.expr, REFUSES_WHEN_TRUE))
         if not parts:
             return None
         body = parts[0] if len(parts) == 1 else n.Or(parts)
@@ -167,13 +175,21 @@ def _date(ref: ast.DateLit | ast.Name | None) -> dt.date | None:
 # --- request-scope conditions ------------------------------------------------------------
 
 
-def _condition(expr: ast.Expr) -> n.Node:
+# Which way a condition pushes its rule: +1 when its being true makes the rule refuse (a cap,
+# `deny when`), -1 when its being false does (`allow only when`, `unless`, a `not`), 0 when
+# both (`count(...) = 3`). A rolling window's edge is read by it (`_window`).
+Polarity = int
+REFUSES_WHEN_TRUE: Polarity = 1
+REFUSES_WHEN_FALSE: Polarity = -1
+
+
+def _condition(expr: ast.Expr, polarity: Polarity) -> n.Node:
     if isinstance(expr, ast.And):
-        return n.And(_flatten(expr, ast.And))
+        return n.And(_flatten(expr, ast.And, polarity))
     if isinstance(expr, ast.Or):
-        return n.Or(_flatten(expr, ast.Or))
+        return n.Or(_flatten(expr, ast.Or, polarity))
     if isinstance(expr, ast.Not):
-        return n.Not(_condition(expr.operand))
+        return n.Not(_condition(expr.operand, -polarity))
     if isinstance(expr, ast.Bool):
         return n.Const(expr.value)
     if isinstance(expr, ast.Name):
@@ -183,26 +199,29 @@ def _condition(expr: ast.Expr) -> n.Node:
         calendar = _holidays(expr.calendar.name)
         return n.DayTest(lambda day: day in calendar)
     if isinstance(expr, ast.Call):
-        return _call(expr)
+        return _call(expr, polarity)
     if isinstance(expr, ast.Compare):
-        return _compare(expr.op, expr.left, expr.right)
+        return _compare(expr.op, expr.left, expr.right, polarity)
     if isinstance(expr, ast.Between):
-        return _between(expr)
+        return _between(expr, polarity)
     if isinstance(expr, ast.In):
         if isinstance(expr.operand, ast.Name) and expr.operand.name not in ZONAL_FIELDS:
             return _fact_membership(expr.operand.name, expr.items, expr.negated)
-        node = n.Or([_compare("=", expr.operand, item) for item in expr.items.items])
+        inner = -polarity if expr.negated else polarity
+        node = n.Or([_compare("=", expr.operand, item, inner) for item in expr.items.items])
         return n.Not(node) if expr.negated else node
     raise AssertionError(f"not a condition: {type(expr).__name__}")
 
 
-def _flatten(expr: ast.And | ast.Or, kind: type[ast.And] | type[ast.Or]) -> list[n.Node]:
+def _flatten(
+    expr: ast.And | ast.Or, kind: type[ast.And] | type[ast.Or], polarity: Polarity
+) -> list[n.Node]:
     parts: list[n.Node] = []
     for side in (expr.left, expr.right):
         if isinstance(side, kind):
-            parts += _flatten(side, kind)
+            parts += _flatten(side, kind, polarity)
         else:
-            parts.append(_condition(side))
+            parts.append(_condition(side, polarity))
     return parts
 
 
@@ -259,13 +278,14 @@ def _answering_consumer(ctx: EvalContext) -> bool:
     return started and not answered
 
 
-def _compare(op: str, left: ast.Expr, right: ast.Expr) -> n.Node:
+def _compare(op: str, left: ast.Expr, right: ast.Expr, polarity: Polarity) -> n.Node:
     if isinstance(right, ast.Bool) and op in ("=", "!="):
         # `bankruptcy is true`, `any(...) is false`, `(a or b) is true`: the condition itself.
-        condition = _condition(left)
-        return condition if (op == "=") == right.value else n.Not(condition)
+        itself = (op == "=") == right.value
+        condition = _condition(left, polarity if itself else -polarity)
+        return condition if itself else n.Not(condition)
     if isinstance(left, ast.Call) and isinstance(right, ast.Number):
-        return n.CountCompare(_count(left), op, right.value)
+        return n.CountCompare(_count(left, _count_polarity(op, polarity)), op, right.value)
     if isinstance(left, ast.LocalTime) and isinstance(right, ast.TimeOfDay):
         return _clock(op, _seconds(right))
     if isinstance(left, ast.LocalDate) and isinstance(right, ast.DateLit):
@@ -315,13 +335,28 @@ def _clock(op: str, seconds: int) -> n.Node:
     return n.ClockWindow([(a, min(b, day)) for a, b in intervals if a < b])
 
 
-def _between(expr: ast.Between) -> n.Node:
+def _count_polarity(op: str, polarity: Polarity) -> Polarity:
+    """How a count pushes its rule through `count(...) op N`: a larger count makes `>=`
+    truer and `<` falser; `=` and `!=` go both ways."""
+    if op in (">=", ">"):
+        return polarity
+    if op in ("<", "<="):
+        return -polarity
+    return 0
+
+
+def _between(expr: ast.Between, polarity: Polarity) -> n.Node:
     if isinstance(expr.operand, ast.LocalTime):
         low, high = _seconds(expr.low), _seconds(expr.high)
         if low < high:
             return n.ClockWindow([(low, high)])
         return n.ClockWindow([(low, 86400), (0, high)])  # wraps midnight
-    return n.And([_compare(">=", expr.operand, expr.low), _compare("<", expr.operand, expr.high)])
+    return n.And(
+        [
+            _compare(">=", expr.operand, expr.low, polarity),
+            _compare("<", expr.operand, expr.high, polarity),
+        ]
+    )
 
 
 @cache
@@ -335,7 +370,11 @@ def _holidays(name: str) -> Any:
 # --- counting functions ------------------------------------------------------------------
 
 
-def _window(duration: ast.Duration | ast.Name | None) -> n.Window:
+def _window(duration: ast.Duration | ast.Name | None, polarity: Polarity = 0) -> n.Window:
+    """The window of `within ...`. A rolling window's edge (a contact or record exactly N
+    old) is read the way that refuses: inside where more inside refuses more (a cap, a
+    cool-down), outside where more inside would allow more (a consent, an inbound text that
+    permits); inside when the condition goes both ways."""
     if duration is None:
         return n.Window()
     assert isinstance(duration, ast.Duration), "settings are resolved before compiling"
@@ -343,7 +382,8 @@ def _window(duration: ast.Duration | ast.Name | None) -> n.Window:
         if duration.unit.startswith("week"):
             return n.Window(calendar_weeks=duration.amount)
         return n.Window(calendar_days=duration.amount)
-    return n.Window(seconds=float(duration.amount * v.DURATION_UNITS[duration.unit]))
+    seconds = float(duration.amount * v.DURATION_UNITS[duration.unit])
+    return n.Window(seconds=seconds, closed=polarity >= 0)
 
 
 def _channels(names: tuple[ast.Name, ...]) -> frozenset[str] | None:
@@ -352,25 +392,27 @@ def _channels(names: tuple[ast.Name, ...]) -> frozenset[str] | None:
     return frozenset(c for name in names for c in v.CHANNEL_PLURALS[name.name])
 
 
-def _call(call: ast.Call) -> n.Node:
+def _call(call: ast.Call, polarity: Polarity) -> n.Node:
     name = call.function.name
     if name in ("count", "any"):
-        return n.CountCompare(_count(call), ">=", 1)
+        return n.CountCompare(_count(call, polarity), ">=", 1)
     events = call.events
-    window = _window(events.window)
-    where = _record_filter(events.where) if events.where is not None else None
+    window = _window(events.window, polarity)
+    where = _record_filter(events.where, polarity) if events.where is not None else None
     kind = {"consent": "consent", "opt_out": "opt_out"}.get(name, "reassignment")
     return n.RecordTest(kind, _channels(events.channels), window, where)
 
 
-def _count(call: ast.Call) -> n.CountNode:
+def _count(call: ast.Call, polarity: Polarity) -> n.CountNode:
+    """A count pushing its rule by `polarity` as it grows; its `where` pushes the same way
+    (a filter that holds more often counts more)."""
     events = call.events
     channels = _channels(events.channels) or frozenset(v.CHANNELS)
     where, zonal = (None, False)
     if events.where is not None:
-        where, zonal = _event_filter(events.where)
+        where, zonal = _event_filter(events.where, polarity)
     key = events.key.name if events.key else "debtor"
-    return n.CountNode(channels, key, _window(events.window), where, zonal)
+    return n.CountNode(channels, key, _window(events.window, polarity), where, zonal)
 
 
 # --- event-scope conditions (inside `where`) ---------------------------------------------
@@ -387,7 +429,7 @@ _EVENT_FIELDS = frozenset(
 )
 
 
-def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
+def _event_filter(expr: ast.Expr, polarity: Polarity) -> tuple[EventTest, bool]:
     """A test on one history event (or record), and whether it depends on the zone.
 
     Filters run once per past contact, so they are emitted as one Python expression
@@ -407,14 +449,14 @@ def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
             raise AssertionError(f"unknown event field {name}")
         return f"e.{attribute}"
 
-    def emit(node: ast.Expr) -> str:
+    def emit(node: ast.Expr, p: Polarity) -> str:
         nonlocal zonal
         if isinstance(node, ast.And):
-            return f"({emit(node.left)} and {emit(node.right)})"
+            return f"({emit(node.left, p)} and {emit(node.right, p)})"
         if isinstance(node, ast.Or):
-            return f"({emit(node.left)} or {emit(node.right)})"
+            return f"({emit(node.left, p)} or {emit(node.right, p)})"
         if isinstance(node, ast.Not):
-            return f"(not {emit(node.operand)})"
+            return f"(not {emit(node.operand, -p)})"
         if isinstance(node, ast.Bool):
             return "True" if node.value else "False"
         if isinstance(node, ast.Name):
@@ -425,8 +467,9 @@ def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
             and not isinstance(node.left, ast.Name)
             and node.op in ("=", "!=")
         ):  # `consent() is false`, `(direction is inbound) is true`: the inner test itself
-            inner = emit(node.left)
-            return inner if (node.op == "=") == node.right.value else f"(not {inner})"
+            itself = (node.op == "=") == node.right.value
+            inner = emit(node.left, p if itself else -p)
+            return inner if itself else f"(not {inner})"
         if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name):
             operator_text = _PYTHON_OPERATORS[node.op]
             return f"({field(node.left.name)} {operator_text} {bind(_literal(node.right))})"
@@ -435,22 +478,22 @@ def _event_filter(expr: ast.Expr) -> tuple[EventTest, bool]:
             membership = "not in" if node.negated else "in"
             return f"({field(node.operand.name)} {membership} {bind(values)})"
         if isinstance(node, ast.In):  # `consent() in [true]`: one comparison per item
-            items = [emit(ast.Compare("=", node.operand, item)) for item in node.items.items]
+            items = [emit(ast.Compare("=", node.operand, item), 0) for item in node.items.items]
             joined = "(" + " or ".join(items) + ")" if items else "False"
             return f"(not {joined})" if node.negated else joined
         if isinstance(node, ast.Call) and node.function.name not in ("count", "any"):
-            record_test = _call(node)
+            record_test = _call(node, p)
             assert isinstance(record_test, n.RecordTest)
             zonal = zonal or record_test.zonal
             return f"{bind(record_test.at_event)}(c, z, e)"
         raise AssertionError(f"unsupported filter {type(node).__name__}")
 
-    source = f"lambda c, z, e: {emit(expr)}"
+    source = f"lambda c, z, e: {emit(expr, polarity)}"
     test: EventTest = eval(compile(source, "<rule filter>", "eval"), namespace)
     return test, zonal
 
 
-def _record_filter(expr: ast.Expr) -> Callable[[Any], bool]:
+def _record_filter(expr: ast.Expr, polarity: Polarity) -> Callable[[Any], bool]:
     """A test on one consent or opt-out record (static: records carry no zone)."""
-    test, _ = _event_filter(expr)
+    test, _ = _event_filter(expr, polarity)
     return lambda record: test(None, 0, record)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from typing import Any
 from contactengine.engine import timeutil
 from contactengine.engine.context import EvalContext
 from contactengine.engine.timeutil import INF
+from contactengine.model.instant import RESOLUTION
 from contactengine.model.records import ConsentRecord, Event, OptOutRecord
 
 COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -292,11 +293,29 @@ EventTest = Callable[[EvalContext, int, Event], bool]
 
 @dataclass(frozen=True)
 class Window:
-    """Rolling `seconds`, or `calendar` days/weeks counted in local dates (day of `t` = 1)."""
+    """Rolling `seconds`, or `calendar` days/weeks counted in local dates (day of `t` = 1).
+
+    A rolling window is `[t - seconds, t]` when `closed` (a contact exactly `seconds` old
+    is inside) and `(t - seconds, t]` when not; the compiler chooses the reading that
+    refuses. Contacts after `t` are always inside (the conservative reading of a record
+    dated ahead of the request).
+    """
 
     seconds: float | None = None
     calendar_days: int | None = None
     calendar_weeks: int | None = None
+    closed: bool = True
+
+    def oldest(self, times: list[float], t: float) -> int:
+        """The index of the first of sorted `times` a rolling window at `t` holds."""
+        assert self.seconds is not None
+        edge = t - self.seconds
+        return bisect_left(times, edge) if self.closed else bisect_right(times, edge)
+
+    def leaves(self, start: float) -> float:
+        """The first instant at which a contact at `start` is out of a rolling window."""
+        assert self.seconds is not None
+        return start + self.seconds + (RESOLUTION if self.closed else 0.0)
 
     @property
     def is_calendar(self) -> bool:
@@ -343,7 +362,7 @@ class CountNode:
         facts = ctx.facts
         all_times, events = ctx.events_on(self.channels)
         # Searches only move forward from `at`: older events can never count again.
-        first = bisect_right(all_times, facts.at - self.window.reach) if all_times else 0
+        first = bisect_left(all_times, facts.at - self.window.reach) if all_times else 0
         times: list[float] = []
         ordinals: list[int] = []
         key, where, calendar = self.key, self.where, self.window.is_calendar
@@ -368,13 +387,13 @@ class CountNode:
     def upper_bound(self, ctx: EvalContext, t: float) -> int:
         """Contacts on these channels that could still count at `t`: cheap, no filtering."""
         times, _ = ctx.events_on(self.channels)
-        return len(times) - bisect_right(times, t - self.window.reach)
+        return len(times) - bisect_left(times, t - self.window.reach)
 
     def count(self, ctx: EvalContext, zi: int, t: float) -> int:
         times, ordinals = self._selected(ctx, zi)
         window = self.window
         if window.seconds is not None:
-            return len(times) - bisect_right(times, t - window.seconds)
+            return len(times) - window.oldest(times, t)
         if window.calendar_days is not None:
             first = ctx.ordinal(zi, t) - window.calendar_days + 1
             return len(ordinals) - bisect_left(ordinals, first)
@@ -387,8 +406,8 @@ class CountNode:
         times, _ = self._selected(ctx, zi)
         window = self.window
         if window.seconds is not None:
-            index = bisect_right(times, t - window.seconds)
-            return times[index] + window.seconds if index < len(times) else INF
+            index = window.oldest(times, t)
+            return window.leaves(times[index]) if index < len(times) else INF
         if self.count(ctx, zi, t) == 0:
             return INF
         if window.calendar_days is not None:
@@ -484,7 +503,7 @@ class RecordTest(Node):
             return False
         window = self.window
         if window.seconds is not None:
-            return t < start + window.seconds
+            return t < window.leaves(start)
         if window.calendar_days is not None:
             return ctx.ordinal(zi, t) <= ctx.ordinal(zi, start) + window.calendar_days - 1
         if window.calendar_weeks is not None:
@@ -508,7 +527,7 @@ class RecordTest(Node):
                     best = edge
             window = self.window
             if window.seconds is not None:
-                edge = start + window.seconds
+                edge = window.leaves(start)
                 if t < edge < best:
                     best = edge
             elif window.is_calendar and start <= t < end:
