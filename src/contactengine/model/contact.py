@@ -24,7 +24,7 @@ MAX_EMAIL = 254  # RFC 5321's limit on a path
 MAX_LOCAL_PART = 64
 MAX_ADDRESS_TEXT = 1000  # a postal address, for letters
 
-_DOMAIN_LABEL = re.compile(r"^[^\W_](?:[\w-]*[^\W_])?$")
+_DOMAIN_LABEL = re.compile(r"^[^\W_](?:(?:[^\W_]|-)*[^\W_])?$")
 _LOCAL_FORBIDDEN = re.compile(r'[\s<>()\[\]\\,;:"@]')
 
 
