@@ -30,7 +30,7 @@ from contactengine.model.debtor import (
     Revocation,
     channel_contact_point,
 )
-from contactengine.model.errors import RequestError
+from contactengine.model.errors import RequestError, readable
 from contactengine.model.history import Attempt
 from contactengine.model.instant import Instant
 from contactengine.model.limits import MAX_RECORDS, Id, check_depth, load_json
@@ -165,7 +165,7 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": str(e["msg"])}
+            {"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": readable(e)}
             for e in exc.errors()
         ]
         return _problem(Problem(422, "Invalid request", "see `errors`", errors))

@@ -49,7 +49,7 @@ class RequestError(Exception):
         errors = []
         for item in exc.errors(include_url=False):
             location = ".".join(str(p) for p in item["loc"] if not _is_union_tag(p))
-            errors.append(FieldError(location or "request", _readable(item)))
+            errors.append(FieldError(location or "request", readable(item)))
         return cls(errors)
 
 
@@ -64,7 +64,7 @@ def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and ("[" in part or part.startswith("function-"))
 
 
-def _readable(item: Any) -> str:
+def readable(item: Any) -> str:
     """pydantic's message in the product's words: no Python names, no echo of a long input."""
     kind = item.get("type", "")
     if kind == "literal_error":
