@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from contactengine import Engine
 from contactengine.engine import nodes
-from contactengine.engine.loader import load_sources
+from contactengine.engine.loader import load_ruleset, load_sources
 from tests.helpers import make_request, with_packs
 
 
@@ -201,3 +203,16 @@ def test_new_york_city_is_found_by_borough(engine: Engine) -> None:
     buffalo = make_request(debtor={"address": {"city": "Buffalo", "zip": "14201"}})
     assert engine.can_contact(brooklyn).jurisdictions == ("US", "US-NY", "US-NY-NYC")
     assert engine.can_contact(buffalo).jurisdictions == ("US", "US-NY")
+
+
+def test_reasons_cite_rules_by_their_place_under_the_rules_folder(tmp_path: Path) -> None:
+    """Never a server path: `rules/...` whether the folder was named relatively or not, and
+    the rule set's hash is the same either way (it hashes content and these names)."""
+    relative = load_ruleset(["rules"])
+    absolute = load_ruleset([Path("rules").resolve()])
+    assert relative.digest == absolute.digest
+    request = make_request(at="2026-07-15T11:00:00Z")  # 07:00 in New York
+    for ruleset in (relative, absolute):
+        decision = Engine(ruleset).can_contact(request).to_json()
+        sources = {r["source"] for r in decision["reasons"]}
+        assert sources and all(s.startswith("rules/us/") for s in sources), sources

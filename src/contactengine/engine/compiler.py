@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -36,17 +36,26 @@ def ruleset_digest(sources: list[tuple[str, str]]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def compile_files(files: list[ast.RuleFile], digest: str) -> RuleSet:
+def compile_files(
+    files: list[ast.RuleFile], digest: str, origins: Mapping[str, str] | None = None
+) -> RuleSet:
+    """The rule set of checked files. `origins` renames files in the `source` decisions
+    give (`rules/us/federal.rules:41:1`): relative to the rules' root, never a server path."""
     resolved = resolve(files)
-    rules = tuple(compile_rule(rule) for f in resolved for rule in f.rules)
-    packs = tuple(compile_pack(pack) for f in resolved for pack in f.packs)
+    names = origins or {}
+
+    def where(span: ast.Span) -> str:
+        return f"{names.get(span.file, span.file)}:{span.line}:{span.column}"
+
+    rules = tuple(compile_rule(rule, where) for f in resolved for rule in f.rules)
+    packs = tuple(compile_pack(pack, where) for f in resolved for pack in f.packs)
     reach = max(
         (_window(call.events.window).reach for call in _history_calls(resolved)), default=0.0
     )
     return RuleSet(rules, digest, packs, history_reach=reach)
 
 
-def compile_pack(pack: ast.Pack) -> PackCoverage:
+def compile_pack(pack: ast.Pack, where: Callable[[ast.Span], str] = str) -> PackCoverage:
     covers = pack.first("covers")
     assert isinstance(covers, ast.EffectiveClause), "the checker made sure of it"
     start = _date(covers.start)
@@ -62,7 +71,7 @@ def compile_pack(pack: ast.Pack) -> PackCoverage:
         ),
         start=start,
         citation=citation.text if isinstance(citation, ast.TextClause) else None,
-        source=str(pack.span),
+        source=where(pack.span),
     )
 
 
@@ -79,7 +88,7 @@ def _history_calls(files: list[ast.RuleFile]) -> Iterator[ast.Call]:
             pending.extend(getattr(node, f.name) for f in dataclasses.fields(node))
 
 
-def compile_rule(rule: ast.Rule) -> CompiledRule:
+def compile_rule(rule: ast.Rule, where: Callable[[ast.Span], str] = str) -> CompiledRule:
     def text(kind: str) -> str | None:
         clause = rule.first(kind)
         return clause.text if isinstance(clause, ast.TextClause) else None
@@ -125,7 +134,7 @@ def compile_rule(rule: ast.Rule) -> CompiledRule:
         title=text("title") or rule.id.name,
         citation=text("citation"),
         message=text("message"),
-        source=str(rule.span),
+        source=where(rule.span),
         channels=frozenset(words("channels")),
         jurisdictions=words("jurisdiction"),
         actors=frozenset(words("actor") or v.ACTORS),

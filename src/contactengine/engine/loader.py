@@ -38,17 +38,41 @@ class RulesError(Exception):
 
 def rule_files(paths: list[str | Path]) -> list[Path]:
     """Every `.rules` file named or found under the named folders, in a stable order."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob(f"*{RULE_SUFFIX}") if p.is_file()))
+    return [path for _, path in _rule_files(paths)]
+
+
+def _rule_files(paths: list[str | Path]) -> list[tuple[Path, Path]]:
+    """Each rule file with the path it was found under."""
+    found: list[tuple[Path, Path]] = []
+    for root in map(Path, paths):
+        if root.is_dir():
+            found.extend(
+                (root, p) for p in sorted(root.rglob(f"*{RULE_SUFFIX}")) if p.is_file()
+            )
         else:
-            found.append(path)
+            found.append((root, root))
     return found
 
 
-def load_sources(sources: list[tuple[str, str]]) -> LoadResult:
-    """Parse, check and compile in-memory sources: (display name, text) pairs."""
+def origin(root: Path, path: Path) -> str:
+    """How decisions name a rule file: under the folder named, from that folder's own name
+    (`rules/us/federal.rules`, whether `rules` or `/srv/app/rules` was given); a file named
+    alone, by its name."""
+    if root == path:
+        return path.name
+    inside = path.relative_to(root).as_posix()
+    folder = root.resolve().name
+    return f"{folder}/{inside}" if folder else inside
+
+
+def load_sources(
+    sources: list[tuple[str, str]], origins: dict[str, str] | None = None
+) -> LoadResult:
+    """Parse, check and compile in-memory sources: (display name, text) pairs.
+
+    `origins` gives each file the name decisions cite it by (and the content hash covers),
+    where that differs from the name diagnostics show.
+    """
     files: list[ast.RuleFile] = []
     diagnostics: list[Diagnostic] = []
     for name, text in sources:
@@ -61,15 +85,19 @@ def load_sources(sources: list[tuple[str, str]]) -> LoadResult:
     texts = dict(sources)
     if any(d.is_error for d in diagnostics):
         return LoadResult(None, diagnostics, texts)
-    return LoadResult(compile_files(files, ruleset_digest(sources)), diagnostics, texts)
+    names = origins or {}
+    named = [(names.get(name, name), text) for name, text in sources]
+    return LoadResult(compile_files(files, ruleset_digest(named), names), diagnostics, texts)
 
 
 def load_paths(paths: list[str | Path]) -> LoadResult:
     sources: list[tuple[str, str]] = []
     diagnostics: list[Diagnostic] = []
     unreadable: dict[str, str] = {}  # text of files that are not UTF-8, only to show the line
-    for path in rule_files(paths):
+    origins: dict[str, str] = {}
+    for root, path in _rule_files(paths):
         name = str(path)
+        origins[name] = origin(root, path)
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -97,7 +125,7 @@ def load_paths(paths: list[str | Path]) -> LoadResult:
         diagnostics.append(
             Diagnostic("E008", "error", "no rule files found", span, "rule files end in `.rules`")
         )
-    result = load_sources(sources)
+    result = load_sources(sources, origins)
     result.sources.update(unreadable)
     result.diagnostics = sorted(diagnostics + result.diagnostics, key=Diagnostic.sort_key)
     if any(d.is_error for d in diagnostics):
