@@ -297,3 +297,23 @@ def test_a_reservation_never_placed_can_be_released_only_in_time(
     assert verify(store).ok
     with pytest.raises(NotFound):
         ledger.release("att_404")
+
+
+def test_a_profile_the_models_refuse_is_a_refusal_not_a_crash(
+    tmp_path: Path, ruleset: RuleSet
+) -> None:
+    """A profile edited by hand (or written by a release that checked less) is refused with
+    the fields it gets wrong, never decided and never an exception."""
+    store = SQLiteStore(tmp_path / "ledger.db")
+    seed_calls(store, range(1, 2))
+    with sqlite3.connect(tmp_path / "ledger.db") as db:
+        (profile,) = db.execute("SELECT profile FROM debtors WHERE id = 'C-0'").fetchone()
+        edited = json.loads(profile)
+        edited["emails"] = [{"address": "not an address", "employer_provided": False}]
+        db.execute("UPDATE debtors SET profile = ? WHERE id = 'C-0'", (json.dumps(edited),))
+    ledger = Ledger(ruleset, store)
+    for decision in (ledger.can_contact(ask()), ledger.reserve(ask())):
+        [reason] = decision.reasons
+        assert not decision.allowed and reason.rule == "unreadable-record"
+        assert "emails.0.address" in reason.message
+    assert store.attempts("C-0")[-1].id == "A-1"  # nothing reserved

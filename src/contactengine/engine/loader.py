@@ -46,9 +46,7 @@ def _rule_files(paths: list[str | Path]) -> list[tuple[Path, Path]]:
     found: list[tuple[Path, Path]] = []
     for root in map(Path, paths):
         if root.is_dir():
-            found.extend(
-                (root, p) for p in sorted(root.rglob(f"*{RULE_SUFFIX}")) if p.is_file()
-            )
+            found.extend((root, p) for p in sorted(root.rglob(f"*{RULE_SUFFIX}")) if p.is_file())
         else:
             found.append((root, root))
     return found

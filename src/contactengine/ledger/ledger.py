@@ -21,7 +21,7 @@ from contactengine.model.decision import Decision
 from contactengine.model.masking import mask_contact
 from contactengine.model.records import AttemptRecord
 from contactengine.model.request import LedgerRequest, parse_ledger_request
-from contactengine.store.base import NotFound, Snapshot, Store, StoreError
+from contactengine.store.base import NotFound, Snapshot, Store, StoreError, UnreadableRecord
 
 Request = LedgerRequest | Mapping[str, Any]
 
@@ -70,6 +70,8 @@ class Ledger:
             )
         except NotFound as exc:
             return self._refuse(ask, "unknown-record", str(exc))
+        except UnreadableRecord as exc:
+            return self._refuse(ask, "unreadable-record", str(exc))
         except StoreError as exc:
             return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
 
@@ -104,6 +106,8 @@ class Ledger:
             )
         except NotFound as exc:
             return self._refuse(ask, "unknown-record", str(exc))
+        except UnreadableRecord as exc:
+            return self._refuse(ask, "unreadable-record", str(exc))
         except StoreError as exc:
             return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
         return decision

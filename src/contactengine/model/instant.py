@@ -95,9 +95,7 @@ def _offset_text(value: dt.datetime) -> str:
 
 def _bounded(ts: float, shown: str) -> float:
     if not EARLIEST <= ts < LATEST:
-        raise InstantError(
-            f"`{shown}` is outside the years {EARLIEST_YEAR}-{LATEST_YEAR} (in UTC)"
-        )
+        raise InstantError(f"`{shown}` is outside the years {EARLIEST_YEAR}-{LATEST_YEAR} (in UTC)")
     return ts
 
 

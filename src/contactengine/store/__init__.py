@@ -7,6 +7,7 @@ first use so that psycopg loads only when it is needed). Exceptions::
     StoreError                  anything the ledger cannot do
     ├── StoreUnavailable        the back end did not answer in time: decisions refuse
     ├── NotFound                no such debtor, debt or attempt
+    ├── UnreadableRecord        a stored record the models refuse: decisions refuse
     └── ConflictingKey          an idempotency key reused for a different operation
 """
 
@@ -20,6 +21,7 @@ from contactengine.store.base import (
     Store,
     StoreError,
     StoreUnavailable,
+    UnreadableRecord,
 )
 from contactengine.store.memory import MemoryStore
 from contactengine.store.sqlite import SQLiteStore
@@ -39,6 +41,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "UnreadableRecord",
 ]
 
 

@@ -34,6 +34,11 @@ class NotFound(StoreError):
     """No such debtor, debt or attempt."""
 
 
+class UnreadableRecord(StoreError):
+    """A stored record the models refuse (written by hand, or by a release that checked
+    less): decisions about it are refused until it is corrected."""
+
+
 class ConflictingKey(StoreError):
     """An idempotency key already used for a different operation or payload."""
 

@@ -8,9 +8,12 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from pydantic import ValidationError
+
 from contactengine.model.debtor import Debtor, Flags, InconvenientTime
+from contactengine.model.errors import RequestError
 from contactengine.model.records import NEVER, AttemptRecord, ConsentRecord, Event, OptOutRecord
-from contactengine.store.base import ConflictingKey, LogEntry
+from contactengine.store.base import ConflictingKey, LogEntry, UnreadableRecord
 
 GENESIS = "0" * 64
 LIST_FLAGS = ("cease_communication", "attorney_represented")
@@ -38,8 +41,17 @@ def with_inconvenient_times(debtor: Debtor, times: Sequence[InconvenientTime]) -
 
 @lru_cache(maxsize=8192)
 def parse_profile(text: str) -> Debtor:
-    """A stored profile as a model; the same text gives the same (immutable) model, once."""
-    return Debtor.model_validate_json(text)
+    """A stored profile as a model; the same text gives the same (immutable) model, once.
+
+    `UnreadableRecord` names every field the model refuses.
+    """
+    try:
+        return Debtor.model_validate_json(text)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{e.field}: {e.message}" for e in RequestError.from_validation(exc).errors
+        )
+        raise UnreadableRecord(f"the stored profile cannot be read: {problems}") from None
 
 
 def profile_json(debtor: Debtor) -> str:

@@ -1,12 +1,15 @@
 """The ledger's schema, as numbered migrations applied in order and recorded.
 
 Written in the SQL that SQLite and PostgreSQL share; times are epoch seconds (REAL), the
-profile and list columns are JSON text.
+profile and list columns are JSON text. A migration that needs Python is a step
+(`store.normal_forms`), run in the same transaction and under the same lock.
 """
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[tuple[int, str], ...] = (
+from contactengine.store.normal_forms import Step, normal_contact_points
+
+MIGRATIONS: tuple[tuple[int, str | Step], ...] = (
     (
         1,
         """
@@ -142,6 +145,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX planned_messages_provider ON planned_messages (provider_id);
         """,
     ),
+    (7, normal_contact_points),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -159,11 +159,14 @@ class SQLStore(ABC):
                     ),
                 )
             done = {row[0] for row in self._run(db, "SELECT version FROM schema_migrations")}
-            for version, script in MIGRATIONS:
+            for version, migration in MIGRATIONS:
                 if version in done:
                     continue
-                for statement in sql_statements(self._script(script)):
-                    db.execute(statement)
+                if isinstance(migration, str):
+                    for statement in sql_statements(self._script(migration)):
+                        db.execute(statement)
+                else:  # a step in Python, given how to run `?` statements in this dialect
+                    migration(db, self._run)
                 self._run(
                     db,
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
