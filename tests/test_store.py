@@ -231,3 +231,14 @@ def test_webhooks_find_debtors_messages_and_events_seen(store: Store) -> None:
     assert store.first_time("twilio:SM1:delivered", 1.0)
     assert not store.first_time("twilio:SM1:delivered", 2.0)
     assert store.message_by_provider_id("SM404") is None
+
+
+def test_a_revocation_matches_its_consent_however_the_number_is_written(store: Store) -> None:
+    seed(store)
+    consent = Consent.model_validate(
+        {"channel": "sms", "to": "+16175550100", "given_at": "2026-05-01T15:00:00Z"}
+    )
+    store.record_consent("C-1", consent)
+    assert store.revoke_consent("C-1", "sms", "(617) 555-0100", 1_780_000_000.0) == 1
+    [kept] = store.snapshot("C-1", "D-1").consents
+    assert kept.revoked_at == 1_780_000_000.0

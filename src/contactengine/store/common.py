@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from contactengine.model.contact import contact_point
 from contactengine.model.debtor import Debtor, Flags, InconvenientTime
 from contactengine.model.errors import RequestError
 from contactengine.model.records import NEVER, AttemptRecord, ConsentRecord, Event, OptOutRecord
@@ -52,6 +53,12 @@ def parse_profile(text: str) -> Debtor:
             f"{e.field}: {e.message}" for e in RequestError.from_validation(exc).errors
         )
         raise UnreadableRecord(f"the stored profile cannot be read: {problems}") from None
+
+
+def revoked_point(channel: str, to: str | None) -> str | None:
+    """The contact point a revocation names, in the form consents are stored in: callers
+    of `revoke_consent` pass it as text (`ValueError` when it is not one)."""
+    return None if to is None else contact_point(channel, to)
 
 
 def profile_json(debtor: Debtor) -> str:

@@ -27,6 +27,7 @@ from contactengine.store.common import (
     check_key,
     entry_hash,
     fingerprint,
+    revoked_point,
     with_flag,
     with_inconvenient_times,
 )
@@ -139,6 +140,7 @@ class MemoryStore:
     def revoke_consent(
         self, debtor_id: str, channel: str, to: str | None, at: float, key: str | None = None
     ) -> int:
+        to = revoked_point(channel, to)
         payload = [debtor_id, channel, to, at]
         with self._lock:
             seen, result = self._once(key, "revoke_consent", payload)

@@ -44,6 +44,7 @@ from contactengine.store.common import (
     opt_out_from_row,
     parse_profile,
     profile_json,
+    revoked_point,
     sql_statements,
     with_flag,
     with_inconvenient_times,
@@ -304,6 +305,7 @@ class SQLStore(ABC):
         self, debtor_id: str, channel: str, to: str | None, at: float, key: str | None = None
     ) -> int:
         """Revoke every consent for this channel and contact point (or all, `to` None)."""
+        to = revoked_point(channel, to)
         payload = [debtor_id, channel, to, at]
         with self._transaction() as db:
             found = self._seen(db, key, "revoke_consent", payload)
