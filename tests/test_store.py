@@ -234,11 +234,7 @@ def test_webhooks_find_debtors_messages_and_events_seen(store: Store) -> None:
 
 
 def test_a_revocation_matches_its_consent_however_the_number_is_written(store: Store) -> None:
-    seed(store)
-    consent = Consent.model_validate(
-        {"channel": "sms", "to": "+16175550100", "given_at": "2026-05-01T15:00:00Z"}
-    )
-    store.record_consent("C-1", consent)
+    seed(store)  # the debtor gave SMS consent for +16175550100
     assert store.revoke_consent("C-1", "sms", "(617) 555-0100", 1_780_000_000.0) == 1
     [kept] = store.snapshot("C-1", "D-1").consents
     assert kept.revoked_at == 1_780_000_000.0
