@@ -15,6 +15,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any
 
+import pytz
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 EARLIEST_YEAR = 1900
@@ -77,10 +78,10 @@ def _from_datetime(value: dt.datetime) -> float:
 def _check_pytz(value: dt.datetime) -> None:
     """A pytz zone attached with `tzinfo=` keeps the zone's first offset (local mean time,
     -04:56 in New York): the instant would be minutes off. pytz's own `normalize` says so."""
-    normalize = getattr(value.tzinfo, "normalize", None)
-    if normalize is None or not hasattr(value.tzinfo, "localize"):
+    zone = value.tzinfo
+    if not isinstance(zone, pytz.tzinfo.BaseTzInfo):
         return
-    if normalize(value).utcoffset() != value.utcoffset():
+    if zone.normalize(value).utcoffset() != value.utcoffset():
         raise InstantError(
             f"the offset {_offset_text(value)} is not one `{value.tzinfo}` uses at this"
             " time: a pytz zone must be attached with `zone.localize(datetime)`, not `tzinfo=`"
