@@ -222,7 +222,9 @@ class ExprClause(Clause):
 
 
 @dataclass(frozen=True)
-class Rule(Node):
+class Block(Node):
+    """`KEYWORD ID ... end`: an id and its clauses, found by keyword."""
+
     id: Name
     clauses: tuple[Clause, ...]
 
@@ -234,17 +236,13 @@ class Rule(Node):
 
 
 @dataclass(frozen=True)
-class Pack(Node):
+class Rule(Block):
+    """`rule ID ... end`: who, where, when, and what it refuses."""
+
+
+@dataclass(frozen=True)
+class Pack(Block):
     """`pack ID ... end`: the places a pack of rules speaks for, and from when (`covers`)."""
-
-    id: Name
-    clauses: tuple[Clause, ...]
-
-    def first(self, kind: str) -> Clause | None:
-        return next((c for c in self.clauses if c.kind == kind), None)
-
-    def all(self, kind: str) -> list[Clause]:
-        return [c for c in self.clauses if c.kind == kind]
 
 
 @dataclass(frozen=True)

@@ -27,23 +27,11 @@ def check(files: Iterable[ast.RuleFile]) -> list[Diagnostic]:
     files = list(files)
     problems: list[Diagnostic] = []
     settings = _settings(files, problems)
-    seen: dict[str, ast.Name] = {}
-    packs: dict[str, ast.Name] = {}
+    rule_ids: dict[str, ast.Name] = {}
+    pack_ids: dict[str, ast.Name] = {}
     for rule_file in files:
         for pack in rule_file.packs:
-            first_pack = packs.get(pack.id.name)
-            if first_pack is not None:
-                problems.append(
-                    Diagnostic(
-                        "E049",
-                        "error",
-                        f"pack id `{pack.id.name}` is already used",
-                        pack.id.span,
-                        f"rename one of them: the first is at {first_pack.span}",
-                    )
-                )
-            else:
-                packs[pack.id.name] = pack.id
+            problems.extend(_used_again(pack.id, pack_ids, "E049", "pack id"))
             problems.extend(_pack_problems(pack, settings))
         if not rule_file.rules and not rule_file.settings and not rule_file.packs:
             problems.append(
@@ -56,21 +44,24 @@ def check(files: Iterable[ast.RuleFile]) -> list[Diagnostic]:
                 )
             )
         for rule in rule_file.rules:
-            first = seen.get(rule.id.name)
-            if first is not None:
-                problems.append(
-                    Diagnostic(
-                        "E040",
-                        "error",
-                        f"rule id `{rule.id.name}` is already used",
-                        rule.id.span,
-                        f"rename one of them: ids are unique across the rule set, and the first is at {first.span}",
-                    )
-                )
-            else:
-                seen[rule.id.name] = rule.id
+            problems.extend(_used_again(rule.id, rule_ids, "E040", "rule id"))
             problems.extend(_RuleChecker(rule, settings).run())
     return sorted(problems, key=Diagnostic.sort_key)
+
+
+def _used_again(
+    name: ast.Name, seen: dict[str, ast.Name], code: str, what: str
+) -> list[Diagnostic]:
+    """An id's second use is an error pointing at the first; the first is remembered."""
+    first = seen.setdefault(name.name, name)
+    if first is name:
+        return []
+    help_text = (
+        f"rename one of them: ids are unique across the rule set, and the first is at {first.span}"
+    )
+    return [
+        Diagnostic(code, "error", f"{what} `{name.name}` is already used", name.span, help_text)
+    ]
 
 
 PACK_CLAUSES = ("title", "citation", "jurisdiction", "covers")

@@ -68,12 +68,8 @@ class Ledger:
             return self.store.snapshot(
                 ask.debtor_id, ask.debt_id, self._since(ask), ask.in_reply_to
             )
-        except NotFound as exc:
-            return self._refuse(ask, "unknown-record", str(exc))
-        except UnreadableRecord as exc:
-            return self._refuse(ask, "unreadable-record", str(exc))
         except StoreError as exc:
-            return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
+            return self._failed(ask, exc)
 
     def reserve(
         self, request: Request, attempt_id: str | None = None, now: float | None = None
@@ -104,12 +100,8 @@ class Ledger:
             decision, _ = self.store.reserve(
                 ask.debtor_id, ask.debt_id, decider, attempt, log, self._since(ask)
             )
-        except NotFound as exc:
-            return self._refuse(ask, "unknown-record", str(exc))
-        except UnreadableRecord as exc:
-            return self._refuse(ask, "unreadable-record", str(exc))
         except StoreError as exc:
-            return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
+            return self._failed(ask, exc)
         return decision
 
     def release(self, attempt_id: str, now: float | None = None) -> bool:
@@ -176,6 +168,14 @@ class Ledger:
             return self._refuse(ask, "unknown-contact-point", message, facts), facts
         clock = self.clock() if now is None else now
         return decide(facts, self.ruleset, clock), facts
+
+    def _failed(self, ask: LedgerRequest, exc: StoreError) -> Decision:
+        """The refusal a store's failure gives: never a decision made without the facts."""
+        if isinstance(exc, NotFound):
+            return self._refuse(ask, "unknown-record", str(exc))
+        if isinstance(exc, UnreadableRecord):
+            return self._refuse(ask, "unreadable-record", str(exc))
+        return self._refuse(ask, "store-unavailable", f"store unavailable: {exc}")
 
     def _refuse(
         self, ask: LedgerRequest, rule: str, message: str, facts: Facts | None = None

@@ -114,7 +114,9 @@ class Consent(Model):
         )
 
 
-class OptOut(Model):
+class ChannelStop(Model):
+    """A channel stopped at a contact point (or at every one, `to` None) from `at` on."""
+
     channel: Channel
     to: Annotated[str, StringConstraints(max_length=1000)] | None = None
     at: Instant
@@ -123,22 +125,17 @@ class OptOut(Model):
     @classmethod
     def _to(cls, value: str | None, info: ValidationInfo) -> str | None:
         return channel_contact_point(value, info)
+
+
+class OptOut(ChannelStop):
+    """The consumer asked us not to use a medium (at a contact point, or at all)."""
 
     def record(self) -> OptOutRecord:
         return OptOutRecord(self.channel, self.to, self.at)
 
 
-class Revocation(Model):
-    """Consent withdrawn for a channel at a contact point (or at every one) from `at` on."""
-
-    channel: Channel
-    to: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    at: Instant
-
-    @field_validator("to")
-    @classmethod
-    def _to(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return channel_contact_point(value, info)
+class Revocation(ChannelStop):
+    """Consent withdrawn for a channel (at a contact point, or at every one)."""
 
 
 DebtIds = Annotated[list[Id], Field(max_length=MAX_DEBT_IDS)]

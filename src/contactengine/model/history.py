@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 from contactengine.model.debtor import DebtIds, Model, channel_contact_point
 from contactengine.model.instant import Instant
 from contactengine.model.limits import MAX_DEBT_IDS, Id
-from contactengine.model.records import AttemptRecord, Event
+from contactengine.model.records import AttemptRecord, Event, event_of
 from contactengine.model.vocabulary import Channel, Direction, Outcome, Purpose
 
 
@@ -33,21 +33,8 @@ class HistoryEntry(Model):
         return channel_contact_point(value, info)
 
     def event(self, kinds: dict[str, str]) -> Event:
-        """The entry as the rules see it; `kinds` gives the kind of each contact point."""
-        to = self.to
-        return Event(
-            self.at,
-            self.channel,
-            frozenset(self.debt_ids),
-            to,
-            self.direction,
-            self.outcome,
-            self.message_left,
-            self.purpose,
-            kinds.get(to) if to is not None else None,
-            self.id,
-            self.in_reply_to,
-        )
+        """The entry as the rules see it."""
+        return event_of(self, kinds)
 
     def attempt(self, debtor_id: str, default_id: str) -> AttemptRecord:
         """The entry as the ledger keeps it, under its own id or `default_id`."""

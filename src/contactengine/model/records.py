@@ -64,8 +64,33 @@ class OptOutRecord:
     at: float
 
 
-def _normal_to(channel: str, to: str | None) -> str | None:
-    return None if to is None else contact_point(channel, to)
+def event_of(contact: Any, kinds: dict[str, str]) -> Event:
+    """A past contact (a history entry, an attempt: anything with their fields) as the rules
+    see it; `kinds` gives the kind of each contact point on the debtor's file."""
+    to = contact.to
+    return Event(
+        contact.at,
+        contact.channel,
+        frozenset(contact.debt_ids),
+        to,
+        contact.direction,
+        contact.outcome,
+        contact.message_left,
+        contact.purpose,
+        kinds.get(to) if to is not None else None,
+        contact.id,
+        contact.in_reply_to,
+    )
+
+
+def _normalise_to(record: AttemptRecord | PlannedMessage, problems: list[str]) -> None:
+    """Put a record's `to` in its channel's normal form, or add why it cannot be."""
+    if problems or record.to is None:
+        return
+    try:
+        object.__setattr__(record, "to", contact_point(record.channel, record.to))
+    except ValueError as exc:
+        problems.append(f"to: {exc}")
 
 
 @dataclass(frozen=True)
@@ -99,30 +124,13 @@ class AttemptRecord:
             problems.append(f"at: `{self.at}` is not an instant")
         if not self.id or not self.debtor_id:
             problems.append("id and debtor_id: both are required")
-        if not problems and self.to is not None:
-            try:
-                object.__setattr__(self, "to", contact_point(self.channel, self.to))
-            except ValueError as exc:
-                problems.append(f"to: {exc}")
+        _normalise_to(self, problems)
         if problems:
             raise ValueError("; ".join(problems))
 
     def event(self, kinds: dict[str, str]) -> Event:
-        """The attempt as the rules see it; `kinds` gives the kind of each contact point."""
-        to = self.to
-        return Event(
-            self.at,
-            self.channel,
-            frozenset(self.debt_ids),
-            to,
-            self.direction,
-            self.outcome,
-            self.message_left,
-            self.purpose,
-            kinds.get(to) if to is not None else None,
-            self.id,
-            self.in_reply_to,
-        )
+        """The attempt as the rules see it."""
+        return event_of(self, kinds)
 
 
 MESSAGE_STATUSES = ("pending", "claimed", "sent", "closed", "failed")
@@ -177,11 +185,7 @@ class PlannedMessage:
             problems.append(f"not_before: `{self.not_before}` is not an instant")
         if not isinstance(self.variables, dict):
             problems.append("variables: must be an object")
-        if not problems and self.to is not None:
-            try:
-                object.__setattr__(self, "to", contact_point(self.channel, self.to))
-            except ValueError as exc:
-                problems.append(f"to: {exc}")
+        _normalise_to(self, problems)
         if problems:
             raise ValueError("; ".join(problems))
         if self.due_at is None:
