@@ -30,10 +30,10 @@ from contactengine.model.debtor import (
     Revocation,
     channel_contact_point,
 )
-from contactengine.model.errors import RequestError, readable
+from contactengine.model.errors import RequestError, field_path, readable
 from contactengine.model.history import Attempt
 from contactengine.model.instant import Instant
-from contactengine.model.limits import MAX_RECORDS, Id, check_depth, load_json
+from contactengine.model.limits import MAX_DEPTH, MAX_RECORDS, Id, check_depth, load_json
 from contactengine.model.records import PlannedMessage
 from contactengine.model.request import LedgerRequest
 from contactengine.model.vocabulary import Channel, Outcome
@@ -164,14 +164,18 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": readable(e)}
-            for e in exc.errors()
-        ]
+        errors: list[dict[str, str]] = []
+        for e in exc.errors():
+            error = {"field": field_path(e["loc"][1:]) or "body", "message": readable(e)}
+            if error not in errors:  # each member of a union tried says the same
+                errors.append(error)
         return _problem(Problem(422, "Invalid request", "see `errors`", errors))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not read it
+            why = _unreadable_body(exc.__cause__)
+            return _problem(Problem(400, "Invalid JSON", why, [{"field": "body", "message": why}]))
         return _problem(Problem(exc.status_code, str(exc.detail)))
 
     # --- decisions ---------------------------------------------------------------------
@@ -350,6 +354,15 @@ def _decide_one(engine: Engine, ledger: Ledger, item: Any, batch: bool) -> dict[
         if batch:
             return dict(exc.to_json())
         raise _invalid(exc) from exc
+
+
+def _unreadable_body(cause: BaseException) -> str:
+    """Why FastAPI could not read a body it parses itself (the ledger's writes)."""
+    if isinstance(cause, RecursionError):
+        return f"objects and lists nest more than {MAX_DEPTH} deep"
+    if isinstance(cause, UnicodeDecodeError):
+        return "the body is not UTF-8 text"
+    return "the body cannot be read as JSON"
 
 
 def _invalid(exc: RequestError, status: int = 422, title: str = "Invalid request") -> Problem:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self, TypedDict
 
@@ -46,10 +46,11 @@ class RequestError(Exception):
 
     @classmethod
     def from_validation(cls, exc: ValidationError) -> Self:
-        errors = []
+        errors: list[FieldError] = []
         for item in exc.errors(include_url=False):
-            location = ".".join(str(p) for p in item["loc"] if not _is_union_tag(p))
-            errors.append(FieldError(location or "request", readable(item)))
+            error = FieldError(field_path(item["loc"]) or "request", readable(item))
+            if error not in errors:  # each member of a union tried says the same
+                errors.append(error)
         return cls(errors)
 
 
@@ -57,6 +58,11 @@ class JSONError(RequestError):
     """Text that is not a JSON document within the bounds: nothing in it could be read."""
 
     kind = "invalid JSON"
+
+
+def field_path(location: Sequence[int | str]) -> str:
+    """A pydantic error's location as the dotted field path users write."""
+    return ".".join(str(p) for p in location if not _is_union_tag(p))
 
 
 def _is_union_tag(part: Any) -> bool:

@@ -29,7 +29,19 @@ CallOutcome = Literal[
     "wrong_party",
 ]
 MessageOutcome = Literal["sent", "delivered", "failed", "bounced"]
-Outcome = CallOutcome | MessageOutcome
+# One flat set, so that a bad value gets one error naming the field, not one per kind.
+Outcome = Literal[
+    "not_connected",
+    "no_answer",
+    "voicemail",
+    "limited_content_message",
+    "conversation",
+    "wrong_party",
+    "sent",
+    "delivered",
+    "failed",
+    "bounced",
+]
 Direction = Literal["outbound", "inbound"]
 ConsentGivenTo = Literal["debt_collector", "creditor", "prior_collector"]
 ConsentKind = Literal["express", "esign", "call_time"]
