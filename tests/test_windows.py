@@ -9,14 +9,24 @@ Calendar windows count local dates, today being day 1: their edge is local midni
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, cast
 
+import httpx
 import pytest
 
+from contactengine.api.app import create_app
+from contactengine.api.keys import create_key
 from contactengine.engine.loader import load_sources
-from contactengine.ledger import Engine
+from contactengine.ledger import Engine, Ledger
+from contactengine.model import AttemptRecord, Debt, Debtor
 from contactengine.model.instant import iso
+from contactengine.store import SQLiteStore, Store
+from tests.backends import BACKENDS
 from tests.helpers import make_request, with_packs
+from tests.live_server import serving
 
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC).timestamp()
 CONTACT = dt.datetime(2026, 7, 8, 14, 0, tzinfo=dt.UTC)  # a Wednesday, 10:00 in New York
@@ -190,3 +200,61 @@ def test_a_count_compared_both_ways_reads_its_edge_inside() -> None:
     history = [call(CONTACT)]
     assert decide(rules, CONTACT + HOURS_168, history=history)[0] is False
     assert decide(rules, CONTACT + HOURS_168 + MICRO, history=history)[0] is True
+
+
+# --- the same edge through the ledger on every store, and over HTTP ----------------------
+
+BOSTON_DEBTOR = {
+    "id": "C-1",
+    "address": {"city": "Boston", "state": "MA", "zip": "02108", "country": "US"},
+    "phones": [{"number": "+16175550101", "kind": "mobile"}],
+}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with cast(AbstractContextManager[Store], BACKENDS[request.param](tmp_path)) as opened:
+        opened.put_debtor(Debtor.model_validate(BOSTON_DEBTOR))
+        opened.put_debt("C-1", Debt(id="D1", type="credit_card", actor="debt_collector"))
+        opened.record_attempt(
+            AttemptRecord(
+                id="A-1",
+                debtor_id="C-1",
+                debt_ids=("D1",),
+                channel="call",
+                to="+16175550101",
+                at=CONTACT.timestamp(),
+                outcome="no_answer",
+            )
+        )
+        yield opened
+
+
+def by_ids(at: dt.datetime) -> dict[str, Any]:
+    return {
+        "debtor_id": "C-1",
+        "debt_id": "D1",
+        "channel": "call",
+        "to": "+16175550101",
+        "at": at.isoformat(),
+    }
+
+
+def test_a_call_exactly_168_hours_old_counts_in_the_ledger(store: Store) -> None:
+    """Regression, through `Ledger.can_contact` on every store and through the HTTP service."""
+    ledger = Ledger(CAP.ruleset, store, clock=lambda: NOW)
+    edge = CONTACT + HOURS_168
+    at_edge = ledger.can_contact(by_ids(edge))
+    assert not at_edge.allowed and [r.rule for r in at_edge.reasons] == ["house"]
+    assert at_edge.to_json()["next_allowed_at"] == iso((edge + MICRO).timestamp())
+    assert ledger.can_contact(by_ids(edge + MICRO)).allowed
+    if isinstance(store, SQLiteStore):  # and over HTTP, with the ledger on SQLite
+        key = create_key(store, "dialer", "read")
+        app = create_app(Engine(CAP.ruleset, clock=lambda: NOW), ledger)
+        with serving(app) as url, httpx.Client(base_url=url, timeout=10) as client:
+            headers = {"Authorization": f"Bearer {key}"}
+            refused = client.post("/v1/decisions", json=by_ids(edge), headers=headers).json()
+            allowed = client.post("/v1/decisions", json=by_ids(edge + MICRO), headers=headers)
+        assert refused["allowed"] is False
+        assert refused["next_allowed_at"] == iso((edge + MICRO).timestamp())
+        assert allowed.json()["allowed"] is True
