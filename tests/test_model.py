@@ -11,6 +11,7 @@ from dateutil import tz as dateutil_tz
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contactengine.ledger import Engine
 from contactengine.model import RequestError, parse_request
 from contactengine.model.contact import (
     ContactPointError,
@@ -170,3 +171,25 @@ def test_every_field_carrying_a_contact_point_keeps_its_normal_form() -> None:
     assert request.to == debtor.phones[0].number == debtor.consents[0].to == "+12125550101"
     assert request.history[0].to == "+12125550101"
     assert debtor.emails[0].address == debtor.opt_outs[0].to == "pat@example.com"
+
+
+def test_a_letters_address_is_one_address_however_it_is_written() -> None:
+    written = [
+        "1 Main St., Boston, MA 02108",
+        "1 MAIN ST BOSTON MA 02108",
+        " 1 main st,  boston ma 02108 ",
+    ]
+    assert {contact_point("letter", w) for w in written} == {"1 MAIN ST BOSTON MA 02108"}
+
+
+def test_a_letter_opt_out_matches_its_address_in_any_case(engine: Engine) -> None:
+    opt_out = {
+        "channel": "letter",
+        "to": "1 MAIN ST, BOSTON, MA 02108",
+        "at": "2026-07-01T00:00:00Z",
+    }
+    request = make_request(
+        channel="letter", to="1 Main St, Boston, MA 02108", debtor={"opt_outs": [opt_out]}
+    )
+    decision = engine.can_contact(request)
+    assert not decision.allowed and [r.rule for r in decision.reasons] == ["reg-f-medium-opt-out"]

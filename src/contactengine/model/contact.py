@@ -1,6 +1,6 @@
 """Contact points in their one normal form: numbers in E.164, email addresses lower-cased.
 
-Every shape that carries a contact point (a debtor's phones and addresses, a request's `to`,
+Every shape that carries a contact point (a debtor's phones and emails, a request's `to`,
 consents, opt-outs, history, attempts, planned messages) normalises it here, in its own
 validator, once. Everything inside compares the normal form, so `+1 (617) 555-0101`,
 `617-555-0101`, `16175550101` and `0016175550101` are one number everywhere.
@@ -26,6 +26,7 @@ MAX_ADDRESS_TEXT = 1000  # a postal address, for letters
 
 _DOMAIN_LABEL = re.compile(r"^[^\W_](?:(?:[^\W_]|-)*[^\W_])?$")
 _LOCAL_FORBIDDEN = re.compile(r'[\s<>()\[\]\\,;:"@]')
+_ADDRESS_PUNCTUATION = re.compile(r"[.,]")
 
 
 class ContactPointError(ValueError):
@@ -81,8 +82,9 @@ def email_address(value: str) -> str:
 
 
 def postal_address(value: str) -> str:
-    """A letter's address as written, its spacing made regular."""
-    text = " ".join(value.split())
+    """A letter's address as the postal services standardise it: capitals, no commas or
+    full stops, single spaces (`1 Main St., Boston` is `1 MAIN ST BOSTON`)."""
+    text = " ".join(_ADDRESS_PUNCTUATION.sub(" ", value).upper().split())
     if len(text) > MAX_ADDRESS_TEXT:
         raise ContactPointError(f"an address is at most {MAX_ADDRESS_TEXT} characters")
     return text
