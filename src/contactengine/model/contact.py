@@ -1,4 +1,5 @@
-"""Contact points in their one normal form: numbers in E.164, email addresses lower-cased.
+"""Contact points in their one normal form: numbers in E.164, email addresses lower-cased,
+letters' addresses in capitals.
 
 Every shape that carries a contact point (a debtor's phones and emails, a request's `to`,
 consents, opt-outs, history, attempts, planned messages) normalises it here, in its own
