@@ -20,8 +20,9 @@ from typing import Any
 
 from contactengine.model import vocabulary as v
 from contactengine.model.contact import contact_point
+from contactengine.model.errors import JSONError
 from contactengine.model.instant import instant
-from contactengine.model.limits import check_depth
+from contactengine.model.limits import check_depth, load_json
 from contactengine.model.records import PlannedMessage
 
 COLUMNS = ("id", "debtor_id", "debt_id", "channel", "template", "not_before", "to", "language")
@@ -106,9 +107,9 @@ def planned(
     variables = row.get("variables") or {}
     if isinstance(variables, str):
         try:
-            variables = json.loads(variables)
-        except json.JSONDecodeError as exc:
-            problems.append(f"variables: not JSON ({exc.msg} at column {exc.colno})")
+            variables = load_json(variables, "variables")
+        except JSONError as exc:
+            problems.extend(f"{e.field}: {e.message}" for e in exc.errors)
             variables = {}
     if not isinstance(variables, dict):
         problems.append("variables: must be a JSON object")
@@ -163,9 +164,9 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield line, f"not JSON ({exc.msg} at column {exc.colno})"
+            row = load_json(raw, "row")
+        except JSONError as exc:
+            yield line, exc.errors[0].message
             continue
         yield line, row if isinstance(row, dict) else "not a JSON object"
 
