@@ -93,11 +93,11 @@ def postal_address(value: str) -> str:
 
 def contact_point(channel: str, value: str) -> str:
     """`value` in the normal form of `channel`'s contact points (`ContactPointError`)."""
+    if channel == "call" or channel == "sms":
+        return phone_number(value)
     if channel == "email":
         return email_address(value)
-    if channel == "letter":
-        return postal_address(value)
-    return phone_number(value)
+    return postal_address(value)
 
 
 def any_contact_point(value: str) -> str:

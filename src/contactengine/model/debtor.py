@@ -58,10 +58,10 @@ class Model(BaseModel):
 def channel_contact_point(value: str | None, info: ValidationInfo) -> str | None:
     """A `to` read by the `channel` validated before it: the field validator of every shape
     whose contact point depends on its channel."""
+    if value is None:
+        return None
     channel = info.data.get("channel")
-    if value is None or channel is None:
-        return value  # an invalid channel is reported as such
-    return contact_point(channel, value)
+    return value if channel is None else contact_point(channel, value)
 
 
 class Address(Model):
