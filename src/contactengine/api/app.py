@@ -33,7 +33,7 @@ from contactengine.model.debtor import (
 from contactengine.model.errors import RequestError, field_path, readable
 from contactengine.model.history import Attempt
 from contactengine.model.instant import Instant
-from contactengine.model.limits import MAX_DEPTH, MAX_RECORDS, Id, check_depth, load_json
+from contactengine.model.limits import MAX_RECORDS, Id, check_depth, load_json
 from contactengine.model.records import PlannedMessage
 from contactengine.model.request import LedgerRequest
 from contactengine.model.vocabulary import Channel, Outcome
@@ -90,7 +90,7 @@ class PlannedMessageBody(_Body):
     @field_validator("variables")
     @classmethod
     def _variables(cls, value: dict[str, Any]) -> dict[str, Any]:
-        check_depth(value, "variables", limit=8)
+        check_depth(value, "variables")
         return value
 
 
@@ -359,7 +359,7 @@ def _decide_one(engine: Engine, ledger: Ledger, item: Any, batch: bool) -> dict[
 def _unreadable_body(cause: BaseException) -> str:
     """Why FastAPI could not read a body it parses itself (the ledger's writes)."""
     if isinstance(cause, RecursionError):
-        return f"objects and lists nest more than {MAX_DEPTH} deep"
+        return "objects and lists nest too deeply"
     if isinstance(cause, UnicodeDecodeError):
         return "the body is not UTF-8 text"
     return "the body cannot be read as JSON"

@@ -115,7 +115,7 @@ def planned(
         problems.append("variables: must be a JSON object")
         variables = {}
     try:
-        check_depth(variables, "variables", limit=8)
+        check_depth(variables, "variables")
     except ValueError as exc:
         problems.append(str(exc))
         variables = {}

@@ -8,12 +8,13 @@ models, and are only compared here. Everything a rule looks up is an attribute.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from contactengine.engine.jurisdictions import resolve as resolve_jurisdictions
 from contactengine.engine.zones import ZoneSet, resolve_zones
 from contactengine.model.debtor import Debt, Debtor, InconvenientTime
 from contactengine.model.history import HistoryEntry
-from contactengine.model.records import ConsentRecord, Event, OptOutRecord
+from contactengine.model.records import ConsentRecord, Event, OptOutRecord, event_of
 from contactengine.model.request import ContactRequest
 
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -165,11 +166,12 @@ def _inconvenient(time: InconvenientTime) -> InconvenientFact:
 
 def events_of(history: list[HistoryEntry], kinds: dict[str, str]) -> tuple[Event, ...]:
     """History entries as events, oldest first."""
-    return tuple(sorted((entry.event(kinds) for entry in history), key=_event_time))
+    events = [event_of(entry, kinds) for entry in history]
+    events.sort(key=_AT)
+    return tuple(events)
 
 
-def _event_time(event: Event) -> float:
-    return event.at
+_AT = attrgetter("at")
 
 
 def _applies_to_debt(debt_ids: list[str], keys: frozenset[str]) -> bool:

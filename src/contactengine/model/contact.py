@@ -91,6 +91,7 @@ def postal_address(value: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def contact_point(channel: str, value: str) -> str:
     """`value` in the normal form of `channel`'s contact points (`ContactPointError`)."""
     if channel == "call" or channel == "sms":

@@ -1,23 +1,24 @@
 """Bounds on what a request may hold, so that no input can exhaust the engine.
 
 Every bound is enforced at the boundary with an error naming the field: nesting depth (JSON
-text is measured before it is parsed, since the parser itself would recurse), the length
-of every string and list the models accept, zone names, and the years instants may fall in
+text is read by pydantic's Rust reader, which refuses nesting deeper than about 240 levels
+before it could exhaust anything; inside, the models' shapes bound it, and free-form values
+such as a template's variables are checked by `check_depth`), the length of every string
+and list the models accept, zone names, and the years instants may fall in
 (`model.instant`). The bounds are far above anything real: a debtor with 20,000 past
 contacts, an id of 200 characters.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Annotated, Any
 
 from pydantic import StringConstraints
+from pydantic_core import from_json
 
 from contactengine.model.errors import JSONError
 
-MAX_DEPTH = 64  # nesting of objects and lists in one JSON document
+MAX_DEPTH = 8  # nesting of a free-form value (a template's variables)
 MAX_JSON = 16 * 1024 * 1024  # characters of one JSON document
 MAX_ID = 200
 MAX_TEXT = 2_000
@@ -32,21 +33,6 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
 OptionalId = Annotated[str, StringConstraints(max_length=MAX_ID)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_BRACKET = re.compile(r"[\[\]{}]")
-
-
-def nesting_depth(text: str) -> int:
-    """How deeply objects and lists nest in JSON text, strings skipped: no recursion."""
-    depth = deepest = 0
-    for match in _BRACKET.finditer(_STRING.sub("", text)):
-        if match.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
-
 
 def load_json(raw: bytes | str, what: str = "request") -> Any:
     """A JSON document, within the bounds; `JSONError` naming `what` when it is not."""
@@ -56,13 +42,14 @@ def load_json(raw: bytes | str, what: str = "request") -> Any:
         raise JSONError.single(what, f"not UTF-8 text (byte {exc.start + 1})") from None
     if len(text) > MAX_JSON:
         raise JSONError.single(what, f"longer than {MAX_JSON} characters")
-    if text.count("[") + text.count("{") > MAX_DEPTH and nesting_depth(text) > MAX_DEPTH:
-        raise JSONError.single(what, f"objects and lists nest more than {MAX_DEPTH} deep")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        message = f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        raise JSONError.single(what, message) from None
+        return from_json(text)
+    except ValueError as exc:
+        problem = str(exc)
+        if problem.startswith("recursion limit exceeded"):
+            where = problem.removeprefix("recursion limit exceeded")
+            raise JSONError.single(what, f"objects and lists nest too deeply{where}") from None
+        raise JSONError.single(what, f"not JSON: {problem}") from None
 
 
 def check_depth(value: Any, what: str, limit: int = MAX_DEPTH) -> None:
