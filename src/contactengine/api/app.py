@@ -30,7 +30,13 @@ from contactengine.model.debtor import (
     Revocation,
     channel_contact_point,
 )
-from contactengine.model.errors import RequestError, field_path, readable
+from contactengine.model.errors import (
+    FieldError,
+    JSONError,
+    RequestError,
+    field_path,
+    readable,
+)
 from contactengine.model.history import Attempt
 from contactengine.model.instant import Instant
 from contactengine.model.limits import MAX_RECORDS, Id, check_depth, load_json
@@ -187,9 +193,12 @@ def create_app(
         A request naming `debtor_id` is decided from the ledger; one carrying `debtor`
         from its own facts.
         """
+        raw = await request.body()
+        if b'"requests"' not in raw:  # one request: read straight into its model
+            return _json(_decide_one(engine, ledger, raw, batch=False))
         try:
-            body = load_json(await request.body(), "body")
-        except RequestError as exc:
+            body = load_json(raw, "body")
+        except JSONError as exc:
             raise _invalid(exc, 400, "Invalid JSON") from None
         if isinstance(body, dict) and "requests" in body:
             batch = body["requests"]
@@ -343,13 +352,17 @@ def create_app(
 
 
 def _decide_one(engine: Engine, ledger: Ledger, item: Any, batch: bool) -> dict[str, Any]:
-    """One request through the one decide path; a bad one is its error object in a batch,
-    a 422 problem alone."""
+    """One request (a JSON object from a batch, or a body's raw text) through the one
+    decide path; a bad one is its error object in a batch, a problem alone (400 for text
+    that is not JSON, 422 for bad fields)."""
     try:
-        if not isinstance(item, dict):
+        if not isinstance(item, dict | bytes):
             raise RequestError.single("request", "a request is a JSON object")
         decision = decide(item, engine.ruleset, ledger=ledger, now=engine.clock())
         return dict(decision.to_json())
+    except JSONError as exc:  # only a body's raw text can be unreadable: it is the body
+        body = JSONError(FieldError("body", e.message) for e in exc.errors)
+        raise _invalid(body, 400, "Invalid JSON") from exc
     except RequestError as exc:
         if batch:
             return dict(exc.to_json())

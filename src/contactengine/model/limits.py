@@ -45,11 +45,15 @@ def load_json(raw: bytes | str, what: str = "request") -> Any:
     try:
         return from_json(text)
     except ValueError as exc:
-        problem = str(exc)
-        if problem.startswith("recursion limit exceeded"):
-            where = problem.removeprefix("recursion limit exceeded")
-            raise JSONError.single(what, f"objects and lists nest too deeply{where}") from None
-        raise JSONError.single(what, f"not JSON: {problem}") from None
+        raise json_error(what, str(exc)) from None
+
+
+def json_error(what: str, problem: str) -> JSONError:
+    """The error for text the JSON reader refused, as it said (`... at line 1 column 9`)."""
+    if problem.startswith("recursion limit exceeded"):
+        where = problem.removeprefix("recursion limit exceeded")
+        return JSONError.single(what, f"objects and lists nest too deeply{where}")
+    return JSONError.single(what, f"not JSON: {problem}")
 
 
 def check_depth(value: Any, what: str, limit: int = MAX_DEPTH) -> None:

@@ -28,10 +28,10 @@ from contactengine.model.debtor import (
     OptOut,
     channel_contact_point,
 )
-from contactengine.model.errors import RequestError
+from contactengine.model.errors import JSONError, RequestError
 from contactengine.model.history import HistoryEntry
 from contactengine.model.instant import Instant
-from contactengine.model.limits import MAX_HISTORY, MAX_RECORDS, Id, load_json
+from contactengine.model.limits import MAX_HISTORY, MAX_JSON, MAX_RECORDS, Id, json_error, load_json
 from contactengine.model.vocabulary import Channel, Purpose
 
 ContactPointText = Annotated[str, StringConstraints(max_length=1000)]
@@ -105,6 +105,8 @@ def read_request(data: AnyRequest | Mapping[str, Any] | bytes | str) -> AnyReque
     every bad field otherwise."""
     if isinstance(data, ContactRequest | LedgerRequest):
         return data
+    if isinstance(data, bytes | str) and _BY_IDS[type(data)] not in data:
+        return validated_json(ContactRequest, data)  # cannot be by ids: read in one pass
     document = load_json(data) if isinstance(data, bytes | str) else data
     if not isinstance(document, Mapping):
         raise RequestError.single("request", "a request is a JSON object")
@@ -116,8 +118,9 @@ def parse_request(data: ContactRequest | Mapping[str, Any] | bytes | str) -> Con
     """A request carrying its facts; `RequestError` naming every bad field otherwise."""
     if isinstance(data, ContactRequest):
         return data
-    document = load_json(data) if isinstance(data, bytes | str) else data
-    return validated(ContactRequest, document)
+    if isinstance(data, bytes | str):
+        return validated_json(ContactRequest, data)
+    return validated(ContactRequest, data)
 
 
 def parse_ledger_request(data: LedgerRequest | Mapping[str, Any]) -> LedgerRequest:
@@ -130,4 +133,22 @@ def validated(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        raise RequestError.from_validation(exc) from None
+
+
+# A request by ids has this key; text without it is read straight into `ContactRequest`.
+_BY_IDS: dict[type, Any] = {str: '"debtor_id"', bytes: b'"debtor_id"'}
+
+
+def validated_json(model: type[M], text: bytes | str, what: str = "request") -> M:
+    """JSON text read straight into `model` (pydantic's reader, one pass, no dicts between):
+    `JSONError` when it is not JSON within the bounds, `RequestError` for bad fields."""
+    if len(text) > MAX_JSON:
+        raise JSONError.single(what, f"longer than {MAX_JSON} characters")
+    try:
+        return model.model_validate_json(text)
+    except ValidationError as exc:
+        unreadable = [e for e in exc.errors(include_url=False) if e["type"] == "json_invalid"]
+        if unreadable:
+            raise json_error(what, str(unreadable[0].get("ctx", {}).get("error", ""))) from None
         raise RequestError.from_validation(exc) from None
